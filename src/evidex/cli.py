@@ -1,0 +1,370 @@
+"""The `evidex` command: build and inspect an evidence library, and search it.
+
+Every error a user can cause ends in one line that says what to do (exit status 1 or 2), never a
+traceback; every command has `--json` for scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from evidex import __version__
+from evidex.ingest.formats import FORMATS
+from evidex.ingest.records import SourceError
+from evidex.ingest.runner import IngestSummary, ingest, ingest_sample
+from evidex.models import EvidenceKind
+from evidex.search.query import QueryError
+from evidex.search.retriever import MAX_K, Retriever, SearchFilters
+from evidex.settings import Settings, load_settings
+from evidex.store.library import Library, LibraryError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+
+def _library_option(func: F) -> F:
+    return click.option(
+        "--library",
+        "library",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help="Library folder (default: $EVIDEX_LIBRARY or ~/.local/share/evidex/library).",
+    )(func)
+
+
+def _json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")(func)
+
+
+def _settings(library: Path | None, **extra: object) -> Settings:
+    return load_settings(library=library, **extra)
+
+
+def _open(settings: Settings, create: bool = False) -> Library:
+    try:
+        return Library(settings.library, settings.database_url, create=create)
+    except LibraryError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _print_json(data: object) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+class _RateColumn(ProgressColumn):
+    """Documents per second of the current file."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} docs/s" if speed else "", style="progress.data.speed")
+
+
+class _ProgressReporter:
+    """Progress bar per file: documents read, rate and elapsed time (on stderr)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: Any = None
+
+    def start_file(self, path: Path, fmt: str) -> None:
+        self.task = self.progress.add_task(f"{path.name} ({fmt})", total=None)
+
+    def advance(self, documents: int) -> None:
+        self.progress.advance(self.task, documents)
+
+    def end_file(self) -> None:
+        self.progress.stop_task(self.task)
+
+
+def _run_with_progress(job: Callable[[_ProgressReporter], IngestSummary]) -> IngestSummary:
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        MofNCompleteColumn(),
+        TextColumn("docs"),
+        _RateColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
+    with progress:
+        return job(_ProgressReporter(progress))
+
+
+def _report(summary: IngestSummary, as_json: bool) -> None:
+    if as_json:
+        _print_json(summary.as_dict())
+    else:
+        rate = (summary.added + summary.updated) / summary.seconds if summary.seconds else 0.0
+        out.print(
+            f"[bold]Ingest finished[/] in {summary.seconds:.1f} s: {summary.files} file(s), "
+            f"[green]{summary.added} added[/], {summary.updated} updated, "
+            f"{summary.skipped} skipped, [red]{len(summary.rejected)} rejected[/] "
+            f"({summary.passages_added} passages indexed, {rate:.0f} documents/s)"
+        )
+        for reason, count in summary.skip_reasons.most_common():
+            out.print(f"  skipped {count}: {escape(reason)}")
+        for rejected in summary.rejected[:20]:
+            err.print(f"  [red]rejected[/] {escape(rejected.describe())}")
+        if len(summary.rejected) > 20:
+            err.print(f"  ... and {len(summary.rejected) - 20} more rejected (see --json)")
+    if not summary.read_anything and summary.rejected:
+        sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="evidex")
+def main() -> None:
+    """Evidex: a clinical evidence library and answer engine that runs offline.
+
+    \b
+    Example:
+      evidex library sample
+      evidex search "first-line treatment of genital herpes" -k 5
+    """
+
+
+@main.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(FORMATS)),
+    default=None,
+    help="Read every file as this format instead of detecting it.",
+)
+@_library_option
+@_json_option
+def ingest_command(paths: tuple[Path, ...], fmt: str | None, library: Path | None, as_json: bool) -> None:
+    """Add files or folders of evidence to the library (resumable, idempotent).
+
+    \b
+    Formats: PubMed/MEDLINE XML (.xml, .xml.gz), PMC JATS XML, Markdown, HTML, PDF, text,
+    BEIR corpus JSONL, and the shared sample corpora. Bad records are reported and skipped.
+    Example:
+      evidex ingest pubmed_result.xml guidelines/ --library ./mylib
+    """
+    for path in paths:
+        if not path.exists():
+            raise click.BadParameter(f"{path} does not exist", param_hint="PATHS")
+    settings = _settings(library)
+    with _open(settings, create=True) as lib:
+        summary = _run_with_progress(
+            lambda reporter: ingest(lib, list(paths), fmt, settings.ingest_batch, reporter)
+        )
+    _report(summary, as_json)
+
+
+@main.group("library")
+def library_group() -> None:
+    """Build and inspect the evidence library."""
+
+
+@library_group.command("sample")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Shared data folder holding corpus/ (default: $EVIDEX_DATA_DIR or ../shared/data).",
+)
+@_library_option
+@_json_option
+def sample_command(data_dir: Path | None, library: Path | None, as_json: bool) -> None:
+    """Build the sample library from the six shared corpora (37,710 documents).
+
+    \b
+    Example:
+      evidex library sample --library ./sample-library
+    """
+    settings = _settings(library, data_dir=data_dir)
+    with _open(settings, create=True) as lib:
+        try:
+            summary = _run_with_progress(
+                lambda reporter: ingest_sample(
+                    lib, settings.data_dir / "corpus", settings.ingest_batch, reporter
+                )
+            )
+        except SourceError as exc:
+            raise click.ClickException(str(exc)) from exc
+    _report(summary, as_json)
+
+
+@library_group.command("stats")
+@_library_option
+@_json_option
+def stats_command(library: Path | None, as_json: bool) -> None:
+    """Documents by source and evidence kind, passages, and size on disk.
+
+    \b
+    Example:
+      evidex library stats --json
+    """
+    settings = _settings(library)
+    with _open(settings) as lib:
+        counts = lib.records.counts()
+        counts["indexed_passages"] = lib.lexical.count()
+        counts["size_bytes"] = lib.size_on_disk()
+        counts["path"] = str(lib.path)
+    if as_json:
+        _print_json(counts)
+        return
+    out.print(f"[bold]Library[/] {escape(counts['path'])}")
+    out.print(
+        f"{counts['documents']:,} documents, {counts['passages']:,} passages "
+        f"({counts['indexed_passages']:,} indexed), {counts['retracted']} retracted, "
+        f"{counts['size_bytes'] / 1e6:,.1f} MB on disk"
+    )
+    for title, key in (("Source", "by_source"), ("Evidence kind", "by_kind")):
+        table = Table(title=None)
+        table.add_column(title)
+        table.add_column("Documents", justify="right")
+        for name, count in counts[key].items():
+            label = EvidenceKind(name).label if key == "by_kind" else name
+            table.add_row(f"{label} ({name})" if key == "by_kind" else label, f"{count:,}")
+        out.print(table)
+
+
+@main.command("search")
+@click.argument("query")
+@click.option("-k", "k", type=click.IntRange(1, MAX_K), default=10, show_default=True)
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice([kind.value for kind in EvidenceKind]),
+    help="Only this evidence kind (repeatable).",
+)
+@click.option("--source", "sources", multiple=True, help="Only this source, e.g. ngc (repeatable).")
+@click.option("--year-from", type=int, default=None, help="Only documents from this year on.")
+@click.option("--year-to", type=int, default=None, help="Only documents up to this year.")
+@click.option("--exclude-retracted", is_flag=True, help="Leave out retracted publications.")
+@_library_option
+@_json_option
+def search_command(
+    query: str,
+    k: int,
+    kinds: tuple[str, ...],
+    sources: tuple[str, ...],
+    year_from: int | None,
+    year_to: int | None,
+    exclude_retracted: bool,
+    library: Path | None,
+    as_json: bool,
+) -> None:
+    """Rank passages of the library for a query.
+
+    \b
+    Example:
+      evidex search "acyclovir dose for herpes simplex encephalitis" -k 5 --kind guideline
+    """
+    settings = _settings(library)
+    filters = SearchFilters(
+        kinds=[EvidenceKind(kind) for kind in kinds],
+        sources=sources,
+        year_from=year_from,
+        year_to=year_to,
+        include_retracted=not exclude_retracted,
+    )
+    with _open(settings) as lib:
+        try:
+            hits = Retriever(lib).search(query, k, filters)
+        except QueryError as exc:
+            raise click.UsageError(str(exc)) from exc
+    if as_json:
+        _print_json([hit.model_dump(mode="json") for hit in hits])
+        return
+    if not hits:
+        out.print("No passage matches this query; try other words or fewer filters.")
+        return
+    for rank, hit in enumerate(hits, start=1):
+        retracted = " [bold red]RETRACTED[/]" if hit.retracted else ""
+        year = f", {hit.year}" if hit.year else ""
+        out.print(
+            f"[bold]{rank}. {escape(hit.title)}[/]{retracted}\n"
+            f"   [cyan]{hit.kind.label}[/]{year} · {escape(hit.document_id)} · "
+            f"{escape(hit.section)} · score {hit.score:.2f}"
+        )
+        snippet = hit.text if len(hit.text) <= 300 else hit.text[:300].rsplit(" ", 1)[0] + " …"
+        out.print(f"   {escape(snippet)}\n")
+
+
+@main.command("show")
+@click.argument("document_id")
+@_library_option
+@_json_option
+def show_command(document_id: str, library: Path | None, as_json: bool) -> None:
+    """Show one document: its facts and all its passages.
+
+    \b
+    Example:
+      evidex show pmid:21645374
+    """
+    settings = _settings(library)
+    with _open(settings) as lib:
+        document = lib.records.document(document_id)
+        if document is None:
+            raise click.ClickException(
+                f"no document {document_id!r} in {lib.path}; ids look like pmid:123, ngc:2052, "
+                "scifact:4983 — find them with `evidex search`"
+            )
+        passages = lib.records.passages_of(document_id)
+    if as_json:
+        data = document.model_dump(mode="json", exclude={"sections"})
+        data["kind_label"] = document.kind.label
+        data["passages"] = [{"id": pid, **p.model_dump(mode="json")} for pid, p in passages]
+        _print_json(data)
+        return
+    if document.retracted:
+        out.print("[bold white on red] RETRACTED PUBLICATION [/]")
+    out.print(f"[bold]{escape(document.title)}[/]")
+    facts = [
+        ("Id", document.id),
+        ("Evidence", f"{document.kind.label} ({document.extra.get('kind_basis', '')})"),
+        (
+            "Authors",
+            ", ".join(document.authors[:6]) + (" et al." if len(document.authors) > 6 else ""),
+        ),
+        ("Journal", document.journal),
+        ("Publisher", document.publisher),
+        ("Year", document.year),
+        ("Date", document.date),
+        ("DOI", document.doi),
+        ("PMID", document.pmid),
+        ("URL", document.url),
+        ("MeSH", "; ".join(document.mesh_terms)),
+        ("Publication types", "; ".join(document.publication_types)),
+        ("Licence", document.licence),
+        ("Source", document.source),
+    ]
+    for name, value in facts:
+        if value:
+            out.print(f"[dim]{name}:[/] {escape(str(value))}")
+    for pid, passage in passages:
+        page = f", page {passage.page}" if passage.page else ""
+        out.print(f"\n[bold cyan]§ {escape(passage.section)}[/] [dim](passage {pid}{page})[/]")
+        out.print(escape(passage.text))
+
+
+if __name__ == "__main__":
+    main()

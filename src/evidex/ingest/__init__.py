@@ -1,0 +1,1 @@
+"""Ingest: loaders that turn source files into Documents, grading, chunking, and the ingest runner."""

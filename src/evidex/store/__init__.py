@@ -1,0 +1,1 @@
+"""Persistence: the records database (SQLAlchemy; SQLite by default) of documents and passages."""

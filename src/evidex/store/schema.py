@@ -1,0 +1,76 @@
+"""Tables of the records database, written with SQLAlchemy Core so they run on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("authors", JSON, nullable=False),
+    Column("journal", Text),
+    Column("publisher", Text),
+    Column("year", Integer, index=True),
+    Column("date", String(100)),
+    Column("url", Text),
+    Column("doi", String(200), index=True),
+    Column("pmid", String(20), index=True),
+    Column("mesh_terms", JSON, nullable=False),
+    Column("publication_types", JSON, nullable=False),
+    Column("licence", Text),
+    Column("retracted", Boolean, nullable=False, default=False),
+    Column("source", String(50), nullable=False, index=True),
+    Column("kind", String(40), nullable=False, index=True),
+    Column("extra", JSON, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("source_file", Text),
+    Column("ingested_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+passages = Table(
+    "passages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "document_id",
+        String(200),
+        ForeignKey("documents.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("ordinal", Integer, nullable=False),
+    Column("section", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("page", Integer),
+    Index("ix_passages_document", "document_id", "ordinal", unique=True),
+)
+
+# One row per source file fully ingested: lets an unchanged file be skipped without re-reading it.
+ingested_files = Table(
+    "ingested_files",
+    metadata,
+    Column("path", Text, primary_key=True),
+    Column("format", String(40), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("mtime_ns", Integer, nullable=False),
+    Column("documents", Integer, nullable=False),
+    Column("completed_at", DateTime(timezone=True), nullable=False),
+)
