@@ -56,7 +56,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]], title: str |
         for i, value in enumerate(row):
             widths[i] = max(widths[i], len(value))
     numeric = [
-        all(isinstance(row[i], int | float) for row in rows) if rows else False for i in range(len(headers))
+        bool(rows) and all(isinstance(row[i], int | float) or row[i] == "-" for row in rows)
+        for i in range(len(headers))
     ]
 
     def line(values: Sequence[str]) -> str:
@@ -74,7 +75,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]], title: str |
 
 def _cell(value: object) -> str:
     if isinstance(value, float):
-        return f"{value:.4f}" if abs(value) < 1 else f"{value:,.2f}"
+        return f"{value:.4f}" if abs(value) <= 1 else f"{value:,.2f}"
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)

@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 from _metrics import table
-
 from evidex.ingest import corpus_pubmedqa, pubmed_xml
 from evidex.ingest.grading import from_mesh, from_publication_types, from_text
 from evidex.models import Document, EvidenceKind

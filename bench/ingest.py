@@ -20,6 +20,7 @@ porter stemmer). Per-query latency covers the whole search call on each side.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -33,9 +34,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _metrics import mean, mrr_at, ndcg_at, percentile, recall_at, table
 from rank_bm25 import BM25Okapi
 
+from _metrics import mean, mrr_at, ndcg_at, percentile, recall_at, table
 from evidex.ingest.runner import ingest, ingest_sample
 from evidex.search.query import STOPWORDS, QueryError
 from evidex.search.retriever import Retriever
@@ -130,7 +131,8 @@ def print_sample(number: int, run: dict[str, Any]) -> None:
         f"total: {run['documents_added']:,} documents added, {run['documents_skipped']:,} skipped "
         f"{run['skip_reasons'] or ''}, {run['rejected']} rejected; {run['passages']:,} passages; "
         f"{run['seconds']:.2f} s → {run['docs_per_s']:,.1f} docs/s, {run['passages_per_s']:,.1f} "
-        f"passages/s; reconcile+optimize outside the per-file times {run['files_plus_optimize_gap_s']:.2f} s; "
+        f"passages/s; reconcile+optimize outside the per-file times "
+        f"{run['files_plus_optimize_gap_s']:.2f} s; "
         f"library {run['library_mb']} MB on disk"
     )
 
@@ -204,10 +206,8 @@ def run_scifact(data_dir: Path, library_dir: Path, batch_size: int) -> dict[str,
         summary = ingest(library, [corpus_path], fmt="beir", batch_size=batch_size)
         retriever = Retriever(library)
         for text in list(queries.values())[:20]:  # warm the page cache and statement cache
-            try:
+            with contextlib.suppress(QueryError):
                 retriever.search(text, k=K_SEARCH)
-            except QueryError:
-                pass
         ours: dict[str, list[str]] = {}
         ours_latency: list[float] = []
         passages_returned: list[int] = []
@@ -293,7 +293,8 @@ def print_scifact(result: dict[str, Any]) -> None:
         f"documents ({result['judged_documents_missing_from_corpus']} judged ids missing from it)"
     )
     print(
-        f"evidex ingest: {ing['documents']:,} documents → {ing['passages']:,} passages in {ing['seconds']:.2f} s; "
+        f"evidex ingest: {ing['documents']:,} documents → {ing['passages']:,} passages "
+        f"in {ing['seconds']:.2f} s; "
         f"reference index build {result['reference_build_seconds']:.2f} s"
     )
     ours, ref = result["evidex"], result["reference"]
@@ -320,7 +321,9 @@ def print_scifact(result: dict[str, Any]) -> None:
     )
     print(f"evidex:    {result['evidex_settings']}")
     print(f"reference: {result['reference_settings']}")
-    print("(published orientation: BM25 Anserini flat on SciFact test nDCG@10 0.679; this is the train split)")
+    print(
+        "(published orientation: BM25 Anserini flat on SciFact test nDCG@10 0.679; this is the train split)"
+    )
 
 
 # ----------------------------------------------------------------------------------------- main

@@ -48,7 +48,7 @@ def test_sigkill_mid_ingest_then_resume(tmp_path: Path, corpus_dir: Path) -> Non
     partial = _count(library / RECORDS_FILE, "SELECT count(*) FROM documents")
     assert 3000 <= partial < len(expected), "the kill must land mid-way"
 
-    resumed = subprocess.run(command + ["--json"], env=env, capture_output=True, text=True, timeout=600)
+    resumed = subprocess.run([*command, "--json"], env=env, capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr
 
     with Library(library) as lib:
@@ -70,5 +70,5 @@ def test_sigkill_mid_ingest_then_resume(tmp_path: Path, corpus_dir: Path) -> Non
         _count(library / LEXICAL_FILE, "SELECT count(DISTINCT rowid) FROM passage_fts") == expected_passages
     )
     # a third run finds everything in place
-    again = subprocess.run(command + ["--json"], env=env, capture_output=True, text=True, timeout=600)
+    again = subprocess.run([*command, "--json"], env=env, capture_output=True, text=True, timeout=600)
     assert '"added": 0' in again.stdout and '"updated": 0' in again.stdout
