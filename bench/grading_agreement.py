@@ -34,7 +34,7 @@ from evidex.ingest import corpus_pubmedqa, pubmed_xml
 from evidex.ingest.grading import from_mesh, from_publication_types, from_text
 from evidex.models import Document, EvidenceKind
 
-DEFAULT_DATA_DIR = Path("/work/shared/data")
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FIXTURES = REPO_ROOT / "tests" / "fixtures" / "pubmed"
 _SHORT = {

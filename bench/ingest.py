@@ -42,7 +42,7 @@ from evidex.search.query import STOPWORDS, QueryError
 from evidex.search.retriever import Retriever
 from evidex.store.library import Library
 
-DEFAULT_DATA_DIR = Path("/work/shared/data")
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 SCIFACT_CORPUS = "scifact_corpus.jsonl"
 K_SEARCH = 100
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
