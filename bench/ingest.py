@@ -36,10 +36,12 @@ from typing import Any
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from _metrics import mean, mrr_at, ndcg_at, percentile, recall_at, table
+from _metrics import table
+from evidex.evaluation.metrics import mean, mrr_at_k, ndcg_at_k, percentile, recall_at_k
 from evidex.ingest.runner import ingest, ingest_sample
 from evidex.search.query import STOPWORDS, QueryError
 from evidex.search.retriever import Retriever
+from evidex.search.settings import RetrievalSettings
 from evidex.store.library import Library
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -187,9 +189,9 @@ def evaluate(
 ) -> dict[str, float]:
     qids = list(qrels)
     return {
-        "ndcg@10": mean([ndcg_at(runs.get(q, []), qrels[q], 10) for q in qids]),
-        "recall@100": mean([recall_at(runs.get(q, []), qrels[q], 100) for q in qids]),
-        "mrr@10": mean([mrr_at(runs.get(q, []), qrels[q], 10) for q in qids]),
+        "ndcg@10": mean([ndcg_at_k(runs.get(q, []), qrels[q], 10) for q in qids]),
+        "recall@100": mean([recall_at_k(runs.get(q, []), qrels[q], 100) for q in qids]),
+        "mrr@10": mean([mrr_at_k(runs.get(q, []), qrels[q], 10) for q in qids]),
         "latency_p50_ms": percentile(latencies, 50) * 1000,
         "latency_p95_ms": percentile(latencies, 95) * 1000,
         "latency_mean_ms": mean(latencies) * 1000,
@@ -204,7 +206,7 @@ def run_scifact(data_dir: Path, library_dir: Path, batch_size: int) -> dict[str,
     # --- evidex: FTS5 bm25 over passages, aggregated to documents
     with Library(library_dir, create=True) as library:
         summary = ingest(library, [corpus_path], fmt="beir", batch_size=batch_size)
-        retriever = Retriever(library)
+        retriever = Retriever(library, RetrievalSettings.preset("bm25"))  # plain BM25, like the reference
         for text in list(queries.values())[:20]:  # warm the page cache and statement cache
             with contextlib.suppress(QueryError):
                 retriever.search(text, k=K_SEARCH)

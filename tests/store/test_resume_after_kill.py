@@ -34,7 +34,16 @@ def test_sigkill_mid_ingest_then_resume(tmp_path: Path, corpus_dir: Path) -> Non
     expected = [graded(d) for d in corpus_medquad.load(source) if isinstance(d, Document)]
     expected_passages = sum(len(split_document(d)) for d in expected)
     library = tmp_path / "lib"
-    command = [sys.executable, "-m", "evidex.cli", "ingest", str(source), "--library", str(library)]
+    command = [
+        sys.executable,
+        "-m",
+        "evidex.cli",
+        "ingest",
+        str(source),
+        "--no-embed",
+        "--library",
+        str(library),
+    ]
     env = {**os.environ, "EVIDEX_INGEST_BATCH": "100"}
 
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from evidex.ingest.abbreviations import update_table
 from evidex.ingest.chunking import split_document
 from evidex.ingest.formats import detect, loader
 from evidex.ingest.grading import graded
@@ -93,6 +94,7 @@ class _Ingest:
         self.batch_size = batch_size
         self.reporter = reporter
         self.summary = IngestSummary()
+        self.new_texts: list[str] = []
 
     def run(self, files: Iterable[tuple[Path, str | None]]) -> IngestSummary:
         started = time.perf_counter()
@@ -102,6 +104,8 @@ class _Ingest:
             self.file(path, fmt)
         if self.summary.added or self.summary.updated:
             self.library.lexical.optimize()
+            update_table(self.library.path, self.new_texts)
+            self.new_texts = []
         self.summary.seconds = time.perf_counter() - started
         return self.summary
 
@@ -186,6 +190,7 @@ class _Ingest:
             if result.removed_passage_ids:
                 self.library.lexical.remove(result.removed_passage_ids)
             self.summary.passages_added += self.library.lexical.add(result.added_passages)
+            self.new_texts.extend(row.text for row in result.added_passages)
         if self.reporter:
             self.reporter.advance(len(batch))
 

@@ -1,12 +1,28 @@
-"""The Retriever: one entry point for `evidex search`, the answer engine and the API."""
+"""The Retriever: one entry point for `evidex search`, the answer engine, evaluation and the API.
+
+Flow: query → (medical expansion) → BM25 candidates and dense candidates → fusion (RRF) →
+optional re-scoring of the top candidates with full features → evidence-aware boosts → top k.
+Missing parts degrade instead of failing: with no vectors (or no model installed) the search is
+lexical and `notes` says why, so a caller can show it.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
+
+from evidex.ingest.abbreviations import load_table
 from evidex.models import EvidenceKind, SearchHit
+from evidex.search.dense import DenseIndex
+from evidex.search.embedder import EmbedderUnavailable, load_embedder
+from evidex.search.fusion import convex_combination, reciprocal_rank_fusion
 from evidex.search.query import match_expression
+from evidex.search.settings import RetrievalSettings
+from evidex.search.synonyms import expand_query, phrases_expression
 from evidex.store.fts import LexicalFilter
 from evidex.store.library import Library
 
@@ -23,18 +39,98 @@ class SearchFilters:
     year_to: int | None = None
     include_retracted: bool = True
 
+    @property
+    def active(self) -> bool:
+        return bool(
+            self.kinds or self.sources or self.year_from or self.year_to or not self.include_retracted
+        )
+
+    def admits(self, row: dict[str, Any]) -> bool:
+        """Whether a joined passage row passes (used for dense candidates, filtered after search)."""
+        year = row["year"]
+        return (
+            (not self.kinds or row["kind"] in {kind.value for kind in self.kinds})
+            and (not self.sources or row["source"] in self.sources)
+            and (self.year_from is None or (year is not None and year >= self.year_from))
+            and (self.year_to is None or (year is not None and year <= self.year_to))
+            and (self.include_retracted or not row["retracted"])
+        )
+
 
 class Retriever:
-    """Ranks passages of a library for a query (BM25 over title + passage text)."""
+    """Ranks passages of a library; the embedder and vectors load on first dense query."""
 
-    def __init__(self, library: Library) -> None:
+    def __init__(self, library: Library, settings: RetrievalSettings | None = None) -> None:
         self.library = library
+        self.settings = settings or RetrievalSettings.preset("default")
+        self.notes: list[str] = []
+        self._dense: DenseIndex | None = None
+        self._embedder: Any = None
+        self._dense_ready: bool | None = None
+        self._abbreviations: Any = None
+        self._this_year = dt.date.today().year
+
+    # -- parts ----------------------------------------------------------------------------------
+
+    def _note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def dense_ready(self) -> bool:
+        """Load model and vectors once; False (with a note) when either is missing."""
+        if self._dense_ready is None:
+            self._dense_ready = False
+            try:
+                embedder = load_embedder()
+                self.library.vectors.check_model(embedder.name, embedder.dimensions)
+            except EmbedderUnavailable as exc:
+                self._note(f"dense search off: {exc}")
+                return False
+            dense = DenseIndex(self.library)
+            if not len(dense):
+                self._note(
+                    "dense search off: the library has no passage vectors yet; run `evidex library embed`"
+                )
+                return False
+            self._embedder, self._dense, self._dense_ready = embedder, dense, True
+        return self._dense_ready
+
+    def _expansions(self, query: str) -> str | None:
+        """FTS5 expression of the query's synonyms and abbreviation expansions (None if none)."""
+        if not self.settings.expand_query or not self.settings.expansion_weight:
+            return None
+        if self._abbreviations is None:
+            self._abbreviations = load_table(self.library.path) or False
+        return phrases_expression(query, expand_query(query, self._abbreviations or None))
+
+    def _lexical(self, query: str, depth: int, where: LexicalFilter) -> tuple[str, list[tuple[int, float]]]:
+        """BM25 of the user's words plus the down-weighted BM25 of the expansions, best first."""
+        match = match_expression(query)
+        scores = dict(self.library.lexical.search(match, depth, where))
+        extra = self._expansions(query)
+        if extra:
+            expanded = dict(self.library.lexical.search(extra, depth, where))
+            new = [pid for pid in expanded if pid not in scores]
+            scores.update(self.library.lexical.scores_for(match, new))
+            weight = self.settings.expansion_weight
+            for pid, score in expanded.items():
+                scores[pid] += weight * score
+            match = f"{match} OR {extra}"
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:depth]
+        return match, ranked
+
+    # -- search ---------------------------------------------------------------------------------
 
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[SearchHit]:
         """The `k` best passages; raises QueryError for a query with nothing to search for."""
         if not 1 <= k <= MAX_K:
             raise ValueError(f"k must be between 1 and {MAX_K}, got {k}")
+        settings = self.settings
         filters = filters or SearchFilters()
+        if settings.retracted == "exclude":
+            filters = SearchFilters(
+                filters.kinds, filters.sources, filters.year_from, filters.year_to, include_retracted=False
+            )
         where = LexicalFilter(
             kinds=[kind.value for kind in filters.kinds],
             sources=list(filters.sources),
@@ -42,25 +138,86 @@ class Retriever:
             year_to=filters.year_to,
             include_retracted=filters.include_retracted,
         )
-        ranked = self.library.lexical.search(match_expression(query), k, where)
-        rows = self.library.records.passage_rows(pid for pid, _ in ranked)
-        hits: list[SearchHit] = []
-        for passage_id, score in ranked:
-            row = rows.get(passage_id)
-            if row is None:  # index ahead of records after a crash; reconcile will drop it
-                continue
-            hits.append(
-                SearchHit(
-                    passage_id=passage_id,
-                    document_id=row["document_id"],
-                    title=row["title"],
-                    kind=EvidenceKind(row["kind"]),
-                    year=row["year"],
-                    source=row["source"],
-                    section=row["section"],
-                    text=row["text"],
-                    score=score,
-                    retracted=bool(row["retracted"]),
-                )
+        depth = max(k, settings.lexical_k)
+        match, lexical = (
+            self._lexical(query, depth, where) if settings.lexical else (match_expression(query), [])
+        )
+        use_dense = settings.needs_vectors and self.dense_ready()
+        query_vector = None
+        dense: list[tuple[int, float]] = []
+        if use_dense:
+            assert self._embedder is not None and self._dense is not None
+            query_vector = self._embedder.embed([query])[0]
+            dense = self._dense.search(query_vector, max(k, settings.dense_k) * (5 if filters.active else 1))
+
+        if dense and settings.fusion == "rrf":
+            scores = reciprocal_rank_fusion(
+                [[pid for pid, _ in lexical], [pid for pid, _ in dense]],
+                [settings.lexical_weight, settings.dense_weight],
+                settings.rrf_k,
             )
-        return hits
+        elif dense and query_vector is not None:
+            scores = self._convex(match, query_vector, dict(lexical), dict(dense))
+        else:
+            scores = {pid: score for pid, score in lexical}
+        rows = self.library.records.passage_rows(scores)
+        if dense and filters.active:
+            scores = {pid: s for pid, s in scores.items() if pid in rows and filters.admits(rows[pid])}
+        if settings.evidence_boosts or settings.retracted == "penalize":
+            scores = {pid: s * self._boost(rows[pid]) for pid, s in scores.items() if pid in rows}
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
+        return [self._hit(pid, score, rows[pid]) for pid, score in ranked if pid in rows]
+
+    def _convex(
+        self, match: str, query_vector: np.ndarray, bm25: dict[int, float], cosine: dict[int, float]
+    ) -> dict[int, float]:
+        """Score every candidate of either list on both signals, then combine the normalised scores.
+
+        Filling in the missing score (BM25 of a dense-only hit, cosine of a lexical-only hit) is what
+        lets agreement between the two lists count. With `rerank`, a second pass first moves the query
+        vector toward the best candidates (Rocchio pseudo-relevance feedback) and re-scores them all.
+        """
+        assert self._dense is not None
+        settings = self.settings
+        candidates = list(bm25.keys() | cosine.keys())
+        lexical = dict(bm25)
+        lexical.update(self.library.lexical.scores_for(match, [p for p in candidates if p not in bm25]))
+        dense = dict(cosine)
+        dense.update(self._dense.similarity(query_vector, [p for p in candidates if p not in cosine]))
+        fused = convex_combination(lexical, dense, settings.dense_share)
+        if settings.rerank and settings.feedback_docs and settings.feedback_weight:
+            top = sorted(fused, key=lambda pid: -fused[pid])[: settings.feedback_docs]
+            vector = query_vector + settings.feedback_weight * self._dense.vectors(top).mean(axis=0)
+            vector = vector / np.linalg.norm(vector)
+            fused = convex_combination(
+                lexical, self._dense.similarity(vector, candidates), settings.dense_share
+            )
+        return fused
+
+    def _boost(self, row: dict[str, Any]) -> float:
+        settings = self.settings
+        factor = 1.0
+        if settings.evidence_boosts:
+            factor *= settings.kind_boosts.get(EvidenceKind(row["kind"]), 1.0)
+            year = row["year"]
+            if year and settings.recency_boost:
+                age = max(0, self._this_year - int(year))
+                factor *= 1 + settings.recency_boost * max(0.0, 1 - age / settings.recency_years)
+        if row["retracted"] and settings.retracted == "penalize":
+            factor *= settings.retracted_penalty
+        return factor
+
+    @staticmethod
+    def _hit(passage_id: int, score: float, row: dict[str, Any]) -> SearchHit:
+        return SearchHit(
+            passage_id=passage_id,
+            document_id=row["document_id"],
+            title=row["title"],
+            kind=EvidenceKind(row["kind"]),
+            year=row["year"],
+            source=row["source"],
+            section=row["section"],
+            text=row["text"],
+            score=score,
+            retracted=bool(row["retracted"]),
+        )

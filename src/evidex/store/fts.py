@@ -113,3 +113,15 @@ class FtsIndex:
         )
         params.append(k)
         return [(int(rowid), float(score)) for rowid, score in self.conn.execute(sql, params)]
+
+    def scores_for(self, match: str, ids: Sequence[int]) -> dict[int, float]:
+        """BM25 scores of the given passages for `match` (0 for those that match no term)."""
+        if not ids:
+            return {}
+        placeholders = ",".join("?" * len(ids))
+        sql = (
+            "SELECT rowid, -bm25(passage_fts) FROM passage_fts WHERE passage_fts MATCH ? "
+            f"AND rowid IN ({placeholders})"
+        )
+        found = {int(r): float(s) for r, s in self.conn.execute(sql, [match, *ids])}
+        return {pid: found.get(pid, 0.0) for pid in ids}

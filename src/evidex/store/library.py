@@ -8,10 +8,12 @@ from types import TracebackType
 
 from evidex.store.fts import FtsIndex
 from evidex.store.records import RecordStore
+from evidex.store.vectors import VectorStore
 
 RECORDS_FILE = "records.sqlite"
 LEXICAL_FILE = "lexical.sqlite"
 MARKER_FILE = "evidex-library.json"
+VECTORS_DIR = "vectors"
 FORMAT_VERSION = 1
 
 
@@ -47,6 +49,7 @@ class Library:
                 )
         self.records = RecordStore(database_url or f"sqlite:///{self.path / RECORDS_FILE}")
         self.lexical = FtsIndex(self.path / LEXICAL_FILE)
+        self.vectors = VectorStore(self.path / VECTORS_DIR)
 
     def reconcile(self) -> tuple[int, int]:
         """Make the lexical index hold exactly the stored passages; returns (added, removed)."""

@@ -1,0 +1,1 @@
+"""Offline evaluation: ranking metrics, benchmark datasets and the retrieval evaluation runner."""

@@ -1,0 +1,124 @@
+"""The Retriever on a small real library: presets, expansion, dense recall, boosts, filters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evidex.ingest.embedding import embed_missing
+from evidex.ingest.runner import ingest
+from evidex.models import EvidenceKind
+from evidex.search.embedder import load_embedder
+from evidex.search.retriever import Retriever, SearchFilters
+from evidex.search.settings import RetrievalSettings
+from evidex.store.library import Library
+
+DOCS = {
+    "mi.md": (
+        "research",
+        2021,
+        "Aspirin after myocardial infarction",
+        "Daily aspirin lowered mortality after myocardial infarction in a large cohort of adults.",
+    ),
+    "hf.md": (
+        "research",
+        2021,
+        "Exercise in chronic heart failure",
+        "Supervised exercise improved walking distance in chronic heart failure.",
+    ),
+    "epilepsy.md": (
+        "research",
+        2019,
+        "Antiepileptic drugs in childhood epilepsy",
+        "Levetiracetam and valproate controlled seizures in most children with epilepsy.",
+    ),
+    "statin-guideline.md": (
+        "guideline",
+        2022,
+        "Statin therapy for primary prevention",
+        "Offer atorvastatin 20 mg for the primary prevention of cardiovascular disease.",
+    ),
+    "statin-research.md": (
+        "other",
+        2022,
+        "Statin therapy for primary prevention",
+        "Offer atorvastatin 20 mg for the primary prevention of cardiovascular disease.",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Library:
+    folder = tmp_path_factory.mktemp("retriever")
+    sources = folder / "docs"
+    sources.mkdir()
+    for name, (kind, year, title, body) in DOCS.items():
+        (sources / name).write_text(
+            f"---\ntitle: {title}\nyear: {year}\nkind: {kind}\n---\n\n# {title}\n\n## Findings\n\n{body}\n",
+            encoding="utf-8",
+        )
+    lib = Library(folder / "lib", create=True)
+    summary = ingest(lib, [sources])
+    assert summary.added == len(DOCS)
+    assert embed_missing(lib, load_embedder()) == lib.records.counts()["passages"]
+    yield lib  # type: ignore[misc]
+    lib.close()
+
+
+def _titles(hits: list) -> list[str]:  # type: ignore[type-arg]
+    return [hit.title for hit in hits]
+
+
+def test_lay_words_find_clinical_terms_through_expansion(library: Library) -> None:
+    plain = Retriever(library, RetrievalSettings.preset("bm25")).search("heart attack", k=5)
+    assert _titles(plain) == ["Exercise in chronic heart failure"]  # "heart" only, the wrong paper
+    expanded = Retriever(library, RetrievalSettings.preset("fast")).search("heart attack", k=5)
+    assert (
+        _titles(expanded)[0] == "Exercise in chronic heart failure"
+    )  # the user's own word still counts most
+    assert "Aspirin after myocardial infarction" in _titles(expanded)
+
+
+def test_dense_search_finds_paraphrases_without_shared_words(library: Library) -> None:
+    query = "medicine to stop fits in kids"
+    assert Retriever(library, RetrievalSettings.preset("bm25")).search(query, k=3) == []
+    hits = Retriever(library, RetrievalSettings.preset("default")).search(query, k=3)
+    assert _titles(hits)[0] == "Antiepileptic drugs in childhood epilepsy"
+
+
+def test_guideline_outranks_identical_research(library: Library) -> None:
+    for preset in ("fast", "default", "best"):
+        hits = Retriever(library, RetrievalSettings.preset(preset)).search(
+            "atorvastatin primary prevention", k=2
+        )
+        assert [hit.kind for hit in hits] == [EvidenceKind.GUIDELINE, EvidenceKind.OTHER], preset
+    plain = Retriever(library, RetrievalSettings.preset("bm25")).search(
+        "atorvastatin primary prevention", k=2
+    )
+    assert plain[0].score == pytest.approx(plain[1].score)
+
+
+def test_filters_hold_for_dense_candidates(library: Library) -> None:
+    hits = Retriever(library, RetrievalSettings.preset("default")).search(
+        "statin for cardiovascular prevention", k=5, filters=SearchFilters(kinds=[EvidenceKind.OTHER])
+    )
+    assert hits and {hit.kind for hit in hits} == {EvidenceKind.OTHER}
+    recent = Retriever(library).search("epilepsy drugs", k=5, filters=SearchFilters(year_from=2020))
+    assert all((hit.year or 0) >= 2020 for hit in recent)
+
+
+def test_without_vectors_search_is_lexical_and_says_why(tmp_path: Path) -> None:
+    lib = Library(tmp_path / "lib", create=True)
+    doc = tmp_path / "note.md"
+    doc.write_text("# Gout\n\nColchicine treats acute gout flares.\n", encoding="utf-8")
+    ingest(lib, [doc])
+    retriever = Retriever(lib)
+    assert _titles(retriever.search("colchicine gout", k=1)) == ["Gout"]
+    assert any("evidex library embed" in note for note in retriever.notes)
+    lib.close()
+
+
+def test_unknown_preset_is_refused() -> None:
+    with pytest.raises(ValueError, match="fast, default, best"):
+        RetrievalSettings.preset("turbo")
