@@ -166,6 +166,13 @@ def _embed(lib: Library, backend: str | None, as_json: bool) -> dict[str, object
     return {"embedded": done, "model": embedder.name, "backend": embedder.backend}
 
 
+def _report_embedded(embedded: dict[str, object] | None, as_json: bool) -> None:
+    if embedded and not as_json:
+        out.print(
+            f"{embedded['embedded']} passages embedded with {embedded['model']} ({embedded['backend']})"
+        )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="evidex")
 def main() -> None:
@@ -239,9 +246,14 @@ def library_group() -> None:
     default=None,
     help="Shared data folder holding corpus/ (default: $EVIDEX_DATA_DIR or ../shared/data).",
 )
+@click.option(
+    "--embed",
+    is_flag=True,
+    help="Also embed all passages for dense search (83,516 passages: about 1.5 hours on 2 cores).",
+)
 @_library_option
 @_json_option
-def sample_command(data_dir: Path | None, library: Path | None, as_json: bool) -> None:
+def sample_command(data_dir: Path | None, embed: bool, library: Path | None, as_json: bool) -> None:
     """Build the sample library from the six shared corpora (37,710 documents).
 
     \b
@@ -258,7 +270,9 @@ def sample_command(data_dir: Path | None, library: Path | None, as_json: bool) -
             )
         except SourceError as exc:
             raise click.ClickException(str(exc)) from exc
+        embedded = _embed(lib, None, as_json) if embed else None
     _report(summary, as_json)
+    _report_embedded(embedded, as_json)
 
 
 @library_group.command("embed")
