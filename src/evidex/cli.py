@@ -33,7 +33,7 @@ from evidex.ingest.embedding import embed_missing, missing_passages
 from evidex.ingest.formats import FORMATS
 from evidex.ingest.records import SourceError
 from evidex.ingest.runner import IngestSummary, ingest, ingest_sample
-from evidex.models import EvidenceKind
+from evidex.models import Audience, EvidenceKind, QuestionAnalysis
 from evidex.search.embedder import BACKENDS, EmbedderUnavailable, load_embedder
 from evidex.search.query import QueryError
 from evidex.search.retriever import MAX_K, Retriever, SearchFilters
@@ -418,6 +418,88 @@ def search_command(
         )
         snippet = hit.text if len(hit.text) <= 300 else hit.text[:300].rsplit(" ", 1)[0] + " …"
         out.print(f"   {escape(snippet)}\n")
+
+
+THREAD_FILE = "last-question.json"
+
+
+@main.command("ask")
+@click.argument("question")
+@click.option(
+    "--audience",
+    type=click.Choice([a.value for a in Audience]),
+    default=Audience.CLINICIAN.value,
+    show_default=True,
+    help="Which best describes you: plain words for patients, key terms for students.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["terminal", "md", "json", "html"]),
+    default="terminal",
+    show_default=True,
+    help="terminal page, Markdown, JSON (versioned schema) or an HTML fragment.",
+)
+@click.option("--follow-up", is_flag=True, help="Continue the previous question's thread (its entities).")
+@click.option("--preset", type=click.Choice(PRESETS), default="default", show_default=True)
+@click.option(
+    "--show-flagged",
+    is_flag=True,
+    help="Show claims that fail verification, flagged, instead of dropping them.",
+)
+@_library_option
+def ask_command(
+    question: str,
+    audience: str,
+    fmt: str,
+    follow_up: bool,
+    preset: str,
+    show_flagged: bool,
+    library: Path | None,
+) -> None:
+    """Answer a clinical question from the library: a cited, verified answer page.
+
+    \b
+    Example:
+      evidex ask "Should IVIG be used as first-line therapy for HSV in immunocompromised patients?"
+      evidex ask "What dose?" --follow-up
+      evidex ask "What is shingles?" --audience patient --format md
+    """
+    # the answer engine loads its models on first use; importing it here keeps other commands quick
+    from evidex.answer.analysis import QuestionError
+    from evidex.answer.engine import AnswerEngine
+    from evidex.answer.render import render_html, render_json, render_markdown, render_terminal
+
+    settings = _settings(library)
+    with _open(settings) as lib:
+        thread = lib.path / THREAD_FILE
+        previous = None
+        if follow_up:
+            if not thread.exists():
+                raise click.UsageError(
+                    "there is no earlier question to follow up; ask one without --follow-up"
+                )
+            previous = QuestionAnalysis.model_validate_json(thread.read_text(encoding="utf-8"))
+        engine = AnswerEngine(lib, preset, "flag" if show_flagged else "drop")
+        with err.status("retrieving…") as status:
+            try:
+                answer = engine.ask(
+                    question,
+                    Audience(audience),
+                    previous,
+                    progress=lambda stage: status.update(f"{stage}…"),
+                )
+            except QuestionError as exc:
+                raise click.UsageError(str(exc)) from exc
+        thread.write_text(answer.analysis.model_dump_json(), encoding="utf-8")
+    if fmt == "json":
+        click.echo(render_json(answer))
+    elif fmt == "md":
+        click.echo(render_markdown(answer))
+    elif fmt == "html":
+        click.echo(render_html(answer))
+    else:
+        render_terminal(answer, out)
 
 
 @main.command("show")

@@ -128,3 +128,150 @@ class SearchHit(BaseModel):
     text: str
     score: float
     retracted: bool = False
+    source_label: str | None = None
+    url: str | None = None
+
+
+# ---------------------------------------------------------------------------------- answers
+
+ANSWER_SCHEMA_VERSION = "1.0"
+
+DISCLAIMER = (
+    "Educational purpose only. Evidex summarises published evidence and can be wrong or incomplete; "
+    "it is not medical advice and does not replace the judgement of a qualified clinician who knows "
+    "the patient. Check every claim against its cited source."
+)
+
+
+class Audience(StrEnum):
+    """Who the answer is written for ("Which best describes you?")."""
+
+    CLINICIAN = "clinician"
+    PATIENT = "patient"
+    STUDENT = "student"
+
+
+class QuestionType(StrEnum):
+    THERAPY = "therapy"
+    DIAGNOSIS = "diagnosis"
+    DOSING = "dosing"
+    PROGNOSIS = "prognosis"
+    ETIOLOGY = "etiology"
+    PREVENTION = "prevention"
+    YES_NO = "yes_no"
+    DEFINITION = "definition"
+    COMPARISON = "comparison"
+
+
+class Verdict(StrEnum):
+    """The straight answer to a yes/no question."""
+
+    YES = "yes"
+    NO = "no"
+    UNCERTAIN = "uncertain"
+    INSUFFICIENT = "insufficient evidence"
+
+
+class Strength(StrEnum):
+    """How much the verdict can be trusted, from the kinds and agreement of the evidence (GRADE-like)."""
+
+    HIGH = "high"
+    MODERATE = "moderate"
+    LOW = "low"
+    VERY_LOW = "very low"
+
+
+class Stance(StrEnum):
+    SUPPORTS = "supports"
+    REFUTES = "refutes"
+    NEUTRAL = "neutral"
+
+
+class QuestionAnalysis(BaseModel):
+    """What the question asks: its type, key entities, and for yes/no questions the claim it tests."""
+
+    question: str
+    question_type: QuestionType
+    is_yes_no: bool = False
+    entities: list[str] = Field(default_factory=list)
+    claim: str | None = None
+    search_query: str
+
+
+class Reference(BaseModel):
+    """One numbered source in the reference list."""
+
+    number: int
+    document_id: str
+    title: str
+    source_label: str | None = None
+    year: int | None = None
+    kind: EvidenceKind
+    kind_label: str
+    url: str | None = None
+    retracted: bool = False
+
+
+class Evidence(BaseModel):
+    """A cited passage: what a citation number points at, so a reader can check the claim."""
+
+    reference: int
+    passage_id: int
+    section: str
+    text: str
+
+
+class Claim(BaseModel):
+    """One statement on the page, tied to the passages (by reference number) that support it."""
+
+    text: str
+    citations: list[int]
+    passage_ids: list[int] = Field(default_factory=list)
+    stance: Stance = Stance.NEUTRAL
+    support: float | None = Field(default=None, description="Verification score in [0, 1].")
+    verified: bool = False
+    flagged: str | None = Field(default=None, description="Why verification failed, when shown flagged.")
+
+
+class AnswerSection(BaseModel):
+    heading: str
+    claims: list[Claim]
+
+
+class Verification(BaseModel):
+    """What verification did: every claim is checked against the passages it cites."""
+
+    checked: int = 0
+    kept: int = 0
+    dropped: int = 0
+    flagged: int = 0
+    method: str = ""
+    dropped_reasons: list[str] = Field(default_factory=list)
+
+
+class Answer(BaseModel):
+    """A structured, cited answer page; JSON-serializable with a versioned schema."""
+
+    schema_version: str = ANSWER_SCHEMA_VERSION
+    question: str
+    audience: Audience = Audience.CLINICIAN
+    analysis: QuestionAnalysis
+    headline: str
+    bottom_line: str
+    verdict: Verdict | None = None
+    strength: Strength | None = None
+    sections: list[AnswerSection] = Field(default_factory=list)
+    references: list[Reference] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
+    follow_ups: list[str] = Field(default_factory=list)
+    verification: Verification = Field(default_factory=Verification)
+    reading_grade: float | None = None
+    disclaimer: str = DISCLAIMER
+    notes: list[str] = Field(default_factory=list)
+    composer: str = "extractive"
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    created_at: str | None = None
+
+    @property
+    def insufficient(self) -> bool:
+        return self.verdict is Verdict.INSUFFICIENT or not self.sections

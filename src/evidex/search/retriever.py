@@ -220,4 +220,6 @@ class Retriever:
             text=row["text"],
             score=score,
             retracted=bool(row["retracted"]),
+            source_label=row["journal"] or row["publisher"] or row["source"],
+            url=row["url"],
         )

@@ -125,3 +125,10 @@ class FtsIndex:
         )
         found = {int(r): float(s) for r, s in self.conn.execute(sql, [match, *ids])}
         return {pid: found.get(pid, 0.0) for pid in ids}
+
+    def document_frequency(self, match: str) -> int:
+        """How many passages match an FTS5 expression (for IDF weights of question terms)."""
+        row = self.conn.execute(
+            "SELECT count(*) FROM passage_fts WHERE passage_fts MATCH ?", [match]
+        ).fetchone()
+        return int(row[0])

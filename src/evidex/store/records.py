@@ -191,6 +191,9 @@ class RecordStore:
             documents.c.year,
             documents.c.source,
             documents.c.retracted,
+            documents.c.journal,
+            documents.c.publisher,
+            documents.c.url,
         ).join(documents, documents.c.id == passages.c.document_id)
         result: dict[int, dict[str, Any]] = {}
         with self.engine.connect() as conn:

@@ -1,0 +1,1 @@
+"""Answer engine: question analysis, evidence selection, composers, verification and renderers."""

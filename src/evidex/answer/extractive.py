@@ -1,0 +1,158 @@
+"""The extractive composer — the default, needing no generative model.
+
+It builds the page from sentences of the selected passages, copied word for word, so every claim is
+tied to the passage it came from: recommendation statements, dose statements, conclusions and
+warnings are picked by their wording (answer/sentences.py), scored by how much of the question they
+cover and how strong their source is, deduplicated, and grouped under headings that fit the question
+type. For yes/no questions the verdict comes from the stance of the best evidence (answer/verdict.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from evidex.answer.select import Relevance, SelectedEvidence, near_duplicate
+from evidex.answer.sentences import Role, roles
+from evidex.ingest.text_utils import split_sentences
+from evidex.models import Audience, EvidenceKind, QuestionAnalysis, QuestionType
+
+MAX_PER_SECTION = 4
+MAX_CLAIMS = 14
+MIN_CHARS, MAX_CHARS = 30, 450
+
+_ROLE_BONUS = {
+    Role.RECOMMENDATION: 1.0,
+    Role.DOSE: 0.8,
+    Role.CONCLUSION: 0.8,
+    Role.WARNING: 0.6,
+    Role.DEFINITION: 0.5,
+    Role.SYMPTOM: 0.5,
+    Role.FINDING: 0.4,
+    Role.BACKGROUND: 0.0,
+}
+_KIND_BONUS = {
+    EvidenceKind.GUIDELINE: 0.6,
+    EvidenceKind.SYSTEMATIC_REVIEW: 0.5,
+    EvidenceKind.RANDOMIZED_TRIAL: 0.4,
+    EvidenceKind.OBSERVATIONAL_STUDY: 0.2,
+    EvidenceKind.CONSUMER_INFORMATION: 0.2,
+}
+
+_THERAPY = {
+    Role.RECOMMENDATION: "Recommended treatment",
+    Role.DOSE: "Dosing and administration",
+    Role.CONCLUSION: "What the studies show",
+    Role.FINDING: "What the studies show",
+    Role.WARNING: "Cautions and pitfalls",
+}
+HEADINGS: dict[QuestionType, dict[Role, str]] = {
+    QuestionType.THERAPY: _THERAPY,
+    QuestionType.DOSING: {
+        Role.DOSE: "Dosing",
+        Role.RECOMMENDATION: "Recommendations",
+        Role.WARNING: "Cautions",
+        Role.CONCLUSION: "Evidence",
+        Role.FINDING: "Evidence",
+    },
+    QuestionType.DIAGNOSIS: {
+        Role.RECOMMENDATION: "Recommended testing",
+        Role.CONCLUSION: "Diagnostic evidence",
+        Role.FINDING: "Diagnostic evidence",
+        Role.WARNING: "Pitfalls",
+        Role.SYMPTOM: "Signs and symptoms",
+        Role.DEFINITION: "Background",
+        Role.DOSE: "Details",
+    },
+    QuestionType.PREVENTION: {
+        Role.RECOMMENDATION: "Prevention recommendations",
+        Role.DOSE: "Regimens",
+        Role.CONCLUSION: "What the studies show",
+        Role.FINDING: "What the studies show",
+        Role.WARNING: "Cautions",
+    },
+    QuestionType.PROGNOSIS: {
+        Role.CONCLUSION: "What the studies show",
+        Role.FINDING: "What the studies show",
+        Role.RECOMMENDATION: "Recommendations",
+        Role.WARNING: "Cautions",
+        Role.DEFINITION: "Background",
+    },
+    QuestionType.DEFINITION: {
+        Role.DEFINITION: "Overview",
+        Role.SYMPTOM: "Signs and symptoms",
+        Role.BACKGROUND: "More about it",
+        Role.FINDING: "More about it",
+        Role.CONCLUSION: "More about it",
+        Role.RECOMMENDATION: "Care and treatment",
+        Role.DOSE: "Care and treatment",
+        Role.WARNING: "When to be careful",
+    },
+}
+_DEFAULT = {
+    Role.RECOMMENDATION: "What guidelines recommend",
+    Role.CONCLUSION: "What the studies show",
+    Role.FINDING: "What the studies show",
+    Role.DOSE: "Dosing",
+    Role.WARNING: "Cautions and pitfalls",
+    Role.DEFINITION: "Background",
+}
+
+
+def headings_for(question_type: QuestionType) -> dict[Role, str]:
+    if question_type is QuestionType.ETIOLOGY:
+        return HEADINGS[QuestionType.PROGNOSIS]
+    return HEADINGS.get(question_type, _DEFAULT)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence that may become a claim, with everything needed to cite and rank it."""
+
+    text: str
+    role: Role
+    heading: str
+    score: float
+    evidence: SelectedEvidence
+
+
+def candidates(
+    analysis: QuestionAnalysis, evidence: list[SelectedEvidence], audience: Audience, relevance: Relevance
+) -> list[Candidate]:
+    """Every usable sentence of the selected passages, scored, best first."""
+    headings = headings_for(analysis.question_type)
+    found: list[Candidate] = []
+    for item in evidence:
+        text = item.hit.text.replace("\n", " ")
+        for start, end in split_sentences(text):
+            sentence = text[start:end].strip()
+            if not MIN_CHARS <= len(sentence) <= MAX_CHARS or sentence.endswith(":"):
+                continue
+            share = relevance.coverage(sentence)
+            sentence_roles = roles(sentence)
+            role = next((r for r in sentence_roles if r in headings), None)
+            if role is None:
+                continue
+            if share == 0:  # a sentence that names nothing of the question is about something else
+                continue
+            kind_bonus = _KIND_BONUS.get(item.hit.kind, 0.0)
+            if audience is Audience.PATIENT and item.hit.kind is EvidenceKind.CONSUMER_INFORMATION:
+                kind_bonus = 0.6
+            score = 2.0 * share + _ROLE_BONUS[role] + kind_bonus - 0.02 * item.rank
+            found.append(Candidate(sentence, role, headings[role], score, item))
+    return sorted(found, key=lambda c: -c.score)
+
+
+def pick(found: list[Candidate]) -> list[Candidate]:
+    """The best candidates, near-duplicates dropped, at most MAX_PER_SECTION per heading."""
+    chosen: list[Candidate] = []
+    per_heading: dict[str, int] = {}
+    for candidate in found:
+        if len(chosen) >= MAX_CLAIMS:
+            break
+        if per_heading.get(candidate.heading, 0) >= MAX_PER_SECTION:
+            continue
+        if any(near_duplicate(candidate.text, other.text) for other in chosen):
+            continue
+        chosen.append(candidate)
+        per_heading[candidate.heading] = per_heading.get(candidate.heading, 0) + 1
+    return chosen
