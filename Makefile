@@ -1,8 +1,8 @@
-# The two Quick start commands: `make demo` (install + main job) and `make test` (whole suite).
+# The two Quick start commands: `make demo` (install + main job: answer a question) and `make test`.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-QUERY ?= first-line treatment of genital herpes in HIV-infected patients
+QUESTION ?= Should IVIG be used as first-line therapy for HSV infection in severely immunocompromised patients?
 
 .PHONY: demo test install lint
 
@@ -18,7 +18,7 @@ install: $(BIN)/evidex
 
 demo: install
 	$(BIN)/evidex library sample
-	$(BIN)/evidex search "$(QUERY)" -k 5
+	$(BIN)/evidex ask "$(QUESTION)"
 
 lint: install
 	$(BIN)/ruff check src tests bench

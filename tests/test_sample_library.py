@@ -151,3 +151,52 @@ def test_cli_errors_are_one_clear_line(sample_library_path: Path, tmp_path: Path
 
     bad_format = evidex("ingest", str(tmp_path), "--format", "docx", library=tmp_path / "lib")
     assert bad_format.returncode == 2 and "docx" in bad_format.stderr
+
+
+def test_cli_ask_on_the_sample_library(sample_library_path: Path) -> None:
+    ivig = evidex(
+        "ask",
+        "Should IVIG be used as first-line therapy for HSV infection in severely immunocompromised patients?",
+        "--format",
+        "json",
+        "--preset",
+        "fast",
+        library=sample_library_path,
+    )
+    assert ivig.returncode == 0, ivig.stderr
+    page = json.loads(ivig.stdout)
+    # the sample library holds HSV guidance but nothing on IVIG for HSV: the verdict says so
+    assert page["verdict"] == "insufficient evidence"
+    assert page["analysis"]["is_yes_no"] is True
+
+    herpes = evidex(
+        "ask",
+        "What is the recommended treatment for genital herpes?",
+        "--format",
+        "json",
+        "--preset",
+        "fast",
+        library=sample_library_path,
+    )
+    assert herpes.returncode == 0, herpes.stderr
+    answer = json.loads(herpes.stdout)
+    claims = [claim for section in answer["sections"] for claim in section["claims"]]
+    assert claims and all(claim["citations"] and claim["verified"] for claim in claims)
+    assert any("Acyclovir 200 mg orally 5 times a day" in claim["text"] for claim in claims)
+    assert answer["references"][0]["kind_label"] == "Guideline"
+
+    follow = evidex(
+        "ask",
+        "What about pregnancy?",
+        "--follow-up",
+        "--format",
+        "md",
+        "--preset",
+        "fast",
+        library=sample_library_path,
+    )
+    assert follow.returncode == 0, follow.stderr
+    assert "herpes" in follow.stdout.lower()
+
+    empty = evidex("ask", "  ", library=sample_library_path)
+    assert empty.returncode == 2 and "Traceback" not in empty.stderr

@@ -9,12 +9,16 @@ type. For yes/no questions the verdict comes from the stance of the best evidenc
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from evidex.answer.select import Relevance, SelectedEvidence, near_duplicate
 from evidex.answer.sentences import Role, roles
 from evidex.ingest.text_utils import split_sentences
 from evidex.models import Audience, EvidenceKind, QuestionAnalysis, QuestionType
+
+# "RESULTS: ..." / "Recommendations: ..." — the section label that whole-abstract passages carry
+_LABEL = re.compile(r"^(?:[A-Z][A-Za-z /()&-]{2,40}|[A-Z ]{3,40}): (?=[A-Z0-9])")
 
 MAX_PER_SECTION = 4
 MAX_CLAIMS = 14
@@ -124,7 +128,7 @@ def candidates(
     for item in evidence:
         text = item.hit.text.replace("\n", " ")
         for start, end in split_sentences(text):
-            sentence = text[start:end].strip()
+            sentence = _LABEL.sub("", text[start:end].strip())
             if not MIN_CHARS <= len(sentence) <= MAX_CHARS or sentence.endswith(":"):
                 continue
             share = relevance.coverage(sentence)
@@ -136,8 +140,9 @@ def candidates(
                 continue
             kind_bonus = _KIND_BONUS.get(item.hit.kind, 0.0)
             if audience is Audience.PATIENT and item.hit.kind is EvidenceKind.CONSUMER_INFORMATION:
-                kind_bonus = 0.6
-            score = 2.0 * share + _ROLE_BONUS[role] + kind_bonus - 0.02 * item.rank
+                kind_bonus = 1.0  # patients: consumer information first
+            lead = 0.5 if role is next(iter(headings)) else 0.0  # the role the question type asks for
+            score = 2.0 * share + _ROLE_BONUS[role] + lead + kind_bonus - 0.02 * item.rank
             found.append(Candidate(sentence, role, headings[role], score, item))
     return sorted(found, key=lambda c: -c.score)
 
