@@ -7,7 +7,13 @@ Not part of the evidex package and never imported by tests.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import platform
+import time
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from evidex.evaluation.metrics import mean, percentile
 from evidex.evaluation.metrics import mrr_at_k as mrr_at
@@ -48,3 +54,19 @@ def _cell(value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)
+
+
+def machine() -> dict[str, Any]:
+    """CPU model, core count, Python version and date: printed beside every figure."""
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+    }

@@ -23,7 +23,6 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import re
 import sys
 import tempfile
@@ -36,7 +35,7 @@ from typing import Any
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from _metrics import table
+from _metrics import machine, table
 from evidex.evaluation.metrics import mean, mrr_at_k, ndcg_at_k, percentile, recall_at_k
 from evidex.ingest.runner import ingest, ingest_sample
 from evidex.search.query import STOPWORDS, QueryError
@@ -329,23 +328,6 @@ def print_scifact(result: dict[str, Any]) -> None:
 
 
 # ----------------------------------------------------------------------------------------- main
-
-
-def machine() -> dict[str, Any]:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu": cpu,
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:

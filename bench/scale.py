@@ -40,7 +40,6 @@ import contextlib
 import gc
 import json
 import os
-import platform
 import re
 import resource
 import shutil
@@ -58,6 +57,7 @@ from typing import Any, ParamSpec, TypeVar, cast
 import numpy as np
 import numpy.typing as npt
 
+from _metrics import machine as common_machine
 from _metrics import table
 from evidex.evaluation.metrics import mean, percentile
 from evidex.ingest.chunking import split_document
@@ -460,19 +460,10 @@ def sizes(library_path: Path) -> dict[str, int]:
 
 
 def machine() -> dict[str, Any]:
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
     return {
-        "cpu": cpu,
-        "cpus": os.cpu_count(),
+        **common_machine(),
         "memory_gb": round(_meminfo_gb("MemTotal"), 1),
-        "python": platform.python_version(),
         "numpy": np.__version__,
-        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
     }
 
 

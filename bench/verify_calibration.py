@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import re
 import sys
@@ -42,7 +41,7 @@ import numpy.typing as npt
 from rank_bm25 import BM25Okapi
 from scipy.optimize import minimize
 
-from _metrics import table
+from _metrics import machine, table
 from evidex.answer.stance import stance, stance_score
 from evidex.answer.verify import ClaimVerifier, numbers_supported, numbers_with_units
 from evidex.ingest.text_utils import split_sentences
@@ -394,23 +393,6 @@ def time_extractive(passages: list[str]) -> dict[str, float]:
         "ms_per_claim": round(1000 * seconds / max(1, len(claims)), 3),
         "share_support_1": sum(s == 1.0 for s in supports) / max(1, len(supports)),
         "embedder_loaded": verifier._embedder is not None,
-    }
-
-
-def machine() -> dict[str, Any]:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu": cpu,
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
     }
 
 
