@@ -687,5 +687,240 @@ def eval_retrieval_command(
             err.print(f"[yellow]{result.preset}[/]: {escape(note)}")
 
 
+# -- evidex eval qa / citations / abstention ------------------------------------------------------
+
+
+def _eval_bar() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+
+
+def _eval_data_dir(data_dir: Path | None) -> Path:
+    folder = load_settings(data_dir=data_dir).data_dir
+    if not folder.is_dir():
+        raise click.ClickException(
+            f"shared data folder {folder} not found; pass --data-dir or set EVIDEX_DATA_DIR"
+        )
+    return folder
+
+
+_data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Shared data folder holding corpus/ and eval/ (default: $EVIDEX_DATA_DIR or ../shared/data).",
+)
+_eval_preset_option = click.option(
+    "--preset", type=click.Choice(PRESETS), default="default", show_default=True, help="Retrieval preset."
+)
+
+
+@eval_group.command("qa")
+@click.option("--dataset", type=click.Choice(["pubmedqa", "bioasq"]), default="pubmedqa", show_default=True)
+@click.option(
+    "--mode",
+    type=click.Choice(["contexts", "retrieval", "both"]),
+    default="both",
+    show_default=True,
+    help="contexts: the verdict rule on the question's given evidence; retrieval: the answer engine.",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N questions.")
+@click.option(
+    "--library",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Answer from this library (default: a cached library of the dataset's own corpus only).",
+)
+@click.option(
+    "--cache",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder for the per-dataset libraries (default: beside $EVIDEX_LIBRARY, else ~/.cache/evidex/eval).",
+)
+@_data_dir_option
+@_eval_preset_option
+@_json_option
+def eval_qa_command(
+    dataset: str,
+    mode: str,
+    limit: int | None,
+    library: Path | None,
+    cache: Path | None,
+    data_dir: Path | None,
+    preset: str,
+    as_json: bool,
+) -> None:
+    """Yes/no accuracy on PubMedQA or BioASQ, with the given contexts and with retrieval.
+
+    Verdicts map yes → yes, no → no, uncertain or insufficient → maybe; the always-"yes" baseline is
+    printed beside each mode.
+
+    \b
+    Example:
+      evidex eval qa --dataset pubmedqa --mode both
+      evidex eval qa --dataset bioasq --limit 100 --json
+    """
+    from evidex.evaluation.qa import run_qa_eval
+    from evidex.evaluation.retrieval import EvalError
+    from evidex.settings import DEFAULT_LIBRARY
+
+    folder = _eval_data_dir(data_dir)
+    if cache is None:
+        user_library = load_settings().library.expanduser()
+        explicit = user_library != DEFAULT_LIBRARY
+        cache = user_library.parent / "eval-cache" if explicit else Path.home() / ".cache" / "evidex" / "eval"
+    bar = _eval_bar()
+    try:
+        with bar:
+            report = run_qa_eval(
+                dataset, mode, folder, cache, library, limit, preset, progress=_EvalProgress(bar)
+            )
+    except (EvalError, LibraryError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        _print_json(report.as_dict())
+        return
+    out.print(report.as_table())
+    for result in report.results:
+        out.print(report.confusion_table(result.mode))
+        raw = ", ".join(f"{name} {count}" for name, count in sorted(result.verdicts.items()))
+        out.print(f"[dim]{result.mode}: verdicts before mapping: {escape(raw)}[/]")
+        if result.unanswerable:
+            out.print(f"[dim]{result.mode}: {result.unanswerable} questions unanswerable (counted maybe)[/]")
+        for note in result.notes:
+            err.print(f"[yellow]{result.mode}[/]: {escape(note)}")
+    if report.library is not None:
+        out.print(f"[dim]library {escape(str(report.library))}: {escape(report.library_note or '')}[/]")
+
+
+@eval_group.command("citations")
+@click.option("--limit", type=click.IntRange(min=2), default=100, show_default=True, help="Questions asked.")
+@_library_option
+@_data_dir_option
+@_eval_preset_option
+@click.option("--verbose", is_flag=True, help="List each question with its claim and support counts.")
+@_json_option
+def eval_citations_command(
+    limit: int, library: Path | None, data_dir: Path | None, preset: str, verbose: bool, as_json: bool
+) -> None:
+    """Citation recall and precision (ALCE-style) of answers from your library.
+
+    Half the questions come from PubMedQA dev, half from BioASQ dev, drawn with a fixed seed; unsupported
+    claims are kept flagged so they count.
+
+    \b
+    Example:
+      evidex eval citations --limit 100
+    """
+    from evidex.evaluation.citations import draw_questions, run_citation_eval
+    from evidex.evaluation.retrieval import EvalError
+
+    try:
+        questions = draw_questions(_eval_data_dir(data_dir), limit)
+    except EvalError as exc:
+        raise click.ClickException(str(exc)) from exc
+    bar = _eval_bar()
+    with _open(_settings(library)) as lib:
+        try:
+            with bar:
+                report = run_citation_eval(lib, questions, preset, progress=_EvalProgress(bar))
+        except (EvalError, LibraryError) as exc:
+            raise click.ClickException(str(exc)) from exc
+    if as_json:
+        data = report.as_dict()
+        if verbose:
+            data["pages"] = [
+                {
+                    "source": page.source,
+                    "question": page.question,
+                    "insufficient": page.insufficient,
+                    "claims": len(page.claims),
+                    "supported": sum(c.supported for c in page.claims),
+                    "flagged": sum(c.flagged for c in page.claims),
+                }
+                for page in report.pages
+            ]
+        _print_json(data)
+        return
+    out.print(report.as_table())
+    if verbose:
+        for page in report.pages:
+            supported = sum(c.supported for c in page.claims)
+            out.print(
+                f"[dim]{page.source}[/] {escape(page.question)} — {len(page.claims)} claims, "
+                f"{supported} supported" + (" · insufficient" if page.insufficient else "")
+            )
+    for note in report.notes:
+        err.print(f"[yellow]note[/]: {escape(note)}")
+
+
+@eval_group.command("abstention")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Questions asked.")
+@_library_option
+@_data_dir_option
+@_eval_preset_option
+@click.option(
+    "--rule",
+    type=click.Choice(["phrase", "terms"]),
+    default="phrase",
+    show_default=True,
+    help="Off-topic test: no entity matches as a phrase; terms: nor do all its words in one passage.",
+)
+@click.option("--verbose", is_flag=True, help="Print the chosen questions and their entities.")
+@_json_option
+def eval_abstention_command(
+    limit: int,
+    library: Path | None,
+    data_dir: Path | None,
+    preset: str,
+    rule: str,
+    verbose: bool,
+    as_json: bool,
+) -> None:
+    """Abstention on questions about topics absent from your library (HealthSearchQA).
+
+    Each chosen question should come back as insufficient evidence; the selection rule is printed.
+
+    \b
+    Example:
+      evidex eval abstention --limit 50 --verbose
+    """
+    from evidex.evaluation.abstention import load_questions, run_abstention_eval
+    from evidex.evaluation.retrieval import EvalError
+
+    folder = _eval_data_dir(data_dir)
+    bar = _eval_bar()
+    try:
+        questions = load_questions(folder / "eval" / "healthsearchqa" / "questions.txt")
+        with _open(_settings(library)) as lib, bar:
+            report = run_abstention_eval(
+                lib, questions, limit, preset, rule=rule, progress=_EvalProgress(bar)
+            )
+    except (EvalError, LibraryError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        _print_json(report.as_dict())
+        return
+    out.print(report.as_table())
+    out.print(f"[dim]selection: {escape(report.rule)}[/]")
+    if verbose:
+        for case in report.cases:
+            mark = "[green]abstained[/]" if case.abstained else "[red]answered[/]"
+            out.print(f"{mark} {escape(case.question)} [dim]({escape(', '.join(case.entities))})[/]")
+    for case in report.failures:
+        out.print(
+            f"[red]failure[/] {escape(case.question)} — verdict {case.verdict or 'none'}, "
+            f"{case.claims} claims: {escape(case.headline)}"
+        )
+    for note in report.notes:
+        err.print(f"[yellow]note[/]: {escape(note)}")
+
+
 if __name__ == "__main__":
     main()
