@@ -50,6 +50,9 @@ class Relevance:
                 stems(phrase) for phrase in expand_query(term, max_expansions=4) if stems(phrase)
             ]
         self.subject = [t for t in query_terms(entities[0]) if t in self.weights] if entities else []
+        # the most specific term: a passage that lacks it (and its synonyms) is about something else,
+        # and a question whose most specific term is nowhere in the library cannot be answered from it
+        self.key_term = max(self.weights, key=lambda t: self.weights[t]) if self.weights else None
 
     def _present(self, term: str, words: set[str]) -> bool:
         return any(alternative <= words for alternative in self.alternatives[term])
@@ -61,6 +64,9 @@ class Relevance:
             return 0.0
         words = stems(text)
         return sum(w for term, w in self.weights.items() if self._present(term, words)) / total
+
+    def has_key_term(self, text: str) -> bool:
+        return self.key_term is None or self._present(self.key_term, stems(text))
 
     def mentions_subject(self, text: str) -> bool:
         """Whether `text` names the question's first entity (the thing a yes/no question is about)."""
@@ -108,8 +114,9 @@ def select(
     """Passages that cover enough of the question, grouped by document, strongest kinds first."""
     per_document: dict[str, list[SelectedEvidence]] = {}
     for rank, hit in enumerate(hits):
-        share = relevance.coverage(f"{hit.title} {hit.text}")
-        if share < min_coverage or hit.retracted:
+        text = f"{hit.title} {hit.text}"
+        share = relevance.coverage(text)
+        if share < min_coverage or hit.retracted or not relevance.has_key_term(text):
             continue
         kept = per_document.setdefault(hit.document_id, [])
         if len(kept) < max_per_document:
