@@ -30,10 +30,12 @@ class DenseIndex:
         """(passage id, cosine) of the `k` nearest passages, best first."""
         if not len(self.ids):
             return []
-        scores = self.matrix @ query.astype(np.float32)
+        scores = self.matrix @ query.astype(np.float32, copy=False)
         k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top])]
+        # the k largest without negating a copy of all n scores: partition at n - k, take the tail
+        cut = len(scores) - k
+        top = np.argpartition(scores, cut)[cut:] if cut else np.arange(len(scores))
+        top = top[np.argsort(scores[top], kind="stable")[::-1]]
         return [(int(self.ids[i]), float(scores[i])) for i in top]
 
     def vectors(self, passage_ids: list[int]) -> Vector:

@@ -9,6 +9,7 @@ lexical and `notes` says why, so a caller can show it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,13 +21,14 @@ from evidex.models import EvidenceKind, SearchHit
 from evidex.search.dense import DenseIndex
 from evidex.search.embedder import EmbedderUnavailable, load_embedder
 from evidex.search.fusion import convex_combination, reciprocal_rank_fusion
-from evidex.search.query import match_expression
+from evidex.search.query import match_expression, query_terms, terms_expression
 from evidex.search.settings import RetrievalSettings
 from evidex.search.synonyms import expand_query, phrases_expression
 from evidex.store.fts import LexicalFilter
 from evidex.store.library import Library
 
 MAX_K = 1000
+_PHRASE = re.compile(r'"((?:[^"]|"")*)"')
 
 
 @dataclass(frozen=True)
@@ -101,23 +103,60 @@ class Retriever:
             return None
         if self._abbreviations is None:
             self._abbreviations = load_table(self.library.path) or False
-        return phrases_expression(query, expand_query(query, self._abbreviations or None))
+        extra = phrases_expression(query, expand_query(query, self._abbreviations or None))
+        share = self.settings.max_term_share
+        if extra is None or share >= 1:
+            return extra
+        # an expansion as common as a pruned word would cost a visit to much of the index for a
+        # down-weighted recall aid: leave it out (no minimum kept; the user's words remain)
+        phrases = [phrase.replace('""', '"') for phrase in _PHRASE.findall(extra)]
+        kept = self.library.lexical.prune_common(phrases, share, keep=0)
+        return terms_expression(kept) if kept else None
 
-    def _lexical(self, query: str, depth: int, where: LexicalFilter) -> tuple[str, list[tuple[int, float]]]:
-        """BM25 of the user's words plus the down-weighted BM25 of the expansions, best first."""
+    def _match(self, query: str) -> tuple[str, list[str]]:
+        """FTS5 expression of the user's words, and the words too common to be worth matching.
+
+        The common words (in more than `max_term_share` of passages) are left out of the MATCH
+        query, which would otherwise visit most of a large index, and are scored afterwards on
+        the candidates only (`FtsIndex.common_term_scores`). Raises QueryError for a query with
+        nothing to search for.
+        """
         match = match_expression(query)
+        share = self.settings.max_term_share
+        if share >= 1:
+            return match, []
+        terms = query_terms(query)
+        kept = self.library.lexical.prune_common(terms, share)
+        return terms_expression(kept), [term for term in terms if term not in kept]
+
+    def _bm25_of(self, match: str, common: list[str], ids: list[int]) -> dict[int, float]:
+        """BM25 of the user's words for passages the MATCH query did not rank (0 if none match)."""
+        scores = self.library.lexical.scores_for(match, ids)
+        if common:
+            for pid, added in self.library.lexical.common_term_scores(common, ids).items():
+                scores[pid] += added
+        return scores
+
+    def _lexical(
+        self, query: str, depth: int, where: LexicalFilter
+    ) -> tuple[str, list[str], list[tuple[int, float]]]:
+        """BM25 of the user's words plus the down-weighted BM25 of the expansions, best first."""
+        match, common = self._match(query)
         scores = dict(self.library.lexical.search(match, depth, where))
+        if common and scores:
+            for pid, added in self.library.lexical.common_term_scores(common, list(scores)).items():
+                scores[pid] += added
         extra = self._expansions(query)
         if extra:
             expanded = dict(self.library.lexical.search(extra, depth, where))
             new = [pid for pid in expanded if pid not in scores]
-            scores.update(self.library.lexical.scores_for(match, new))
+            scores.update(self._bm25_of(match, common, new))
             weight = self.settings.expansion_weight
             for pid, score in expanded.items():
                 scores[pid] += weight * score
             match = f"{match} OR {extra}"
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:depth]
-        return match, ranked
+        return match, common, ranked
 
     # -- search ---------------------------------------------------------------------------------
 
@@ -139,9 +178,10 @@ class Retriever:
             include_retracted=filters.include_retracted,
         )
         depth = max(k, settings.lexical_k)
-        match, lexical = (
-            self._lexical(query, depth, where) if settings.lexical else (match_expression(query), [])
-        )
+        if settings.lexical:
+            match, common, lexical = self._lexical(query, depth, where)
+        else:
+            (match, common), lexical = self._match(query), []
         use_dense = settings.needs_vectors and self.dense_ready()
         query_vector = None
         dense: list[tuple[int, float]] = []
@@ -157,7 +197,7 @@ class Retriever:
                 settings.rrf_k,
             )
         elif dense and query_vector is not None:
-            scores = self._convex(match, query_vector, dict(lexical), dict(dense))
+            scores = self._convex(match, common, query_vector, dict(lexical), dict(dense))
         else:
             scores = {pid: score for pid, score in lexical}
         rows = self.library.records.passage_rows(scores)
@@ -169,7 +209,12 @@ class Retriever:
         return [self._hit(pid, score, rows[pid]) for pid, score in ranked if pid in rows]
 
     def _convex(
-        self, match: str, query_vector: np.ndarray, bm25: dict[int, float], cosine: dict[int, float]
+        self,
+        match: str,
+        common: list[str],
+        query_vector: np.ndarray,
+        bm25: dict[int, float],
+        cosine: dict[int, float],
     ) -> dict[int, float]:
         """Score every candidate of either list on both signals, then combine the normalised scores.
 
@@ -181,7 +226,7 @@ class Retriever:
         settings = self.settings
         candidates = list(bm25.keys() | cosine.keys())
         lexical = dict(bm25)
-        lexical.update(self.library.lexical.scores_for(match, [p for p in candidates if p not in bm25]))
+        lexical.update(self._bm25_of(match, common, [p for p in candidates if p not in bm25]))
         dense = dict(cosine)
         dense.update(self._dense.similarity(query_vector, [p for p in candidates if p not in cosine]))
         fused = convex_combination(lexical, dense, settings.dense_share)

@@ -41,6 +41,17 @@ class RetrievalSettings(BaseModel):
         le=1,
         description="Weight of the synonym/abbreviation BM25 query beside the user's words.",
     )
+    max_term_share: float = Field(
+        default=0.20,
+        gt=0,
+        le=1,
+        description=(
+            "Query words found in more than this share of passages are left out of the BM25 MATCH "
+            "query (the 2 rarest always stay) and added to the candidates' scores afterwards; "
+            "synonym expansions that common are dropped. Keeps an OR query from visiting most of a "
+            "large index. 1 keeps every word in the query."
+        ),
+    )
     lexical_k: int = Field(default=100, ge=1, le=2000, description="BM25 candidates per query.")
     dense_k: int = Field(default=100, ge=1, le=2000, description="Dense candidates per query.")
     rrf_k: int = Field(default=60, ge=1, description="RRF constant: larger flattens rank differences.")
@@ -78,7 +89,14 @@ class RetrievalSettings(BaseModel):
     def preset(cls, name: str) -> RetrievalSettings:
         """`bm25`: plain BM25; `fast`: lexical + expansion + boosts; `default`: hybrid; `best`: + rerank."""
         if name == "bm25":
-            return cls(name=name, dense=False, expand_query=False, evidence_boosts=False, retracted="keep")
+            return cls(
+                name=name,
+                dense=False,
+                expand_query=False,
+                evidence_boosts=False,
+                retracted="keep",
+                max_term_share=1.0,
+            )
         if name == "fast":
             return cls(name=name, dense=False)
         if name == "default":
