@@ -62,6 +62,21 @@ def _json_option(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")(func)
 
 
+_data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Shared data folder holding corpus/ and eval/ (default: $EVIDEX_DATA_DIR or ../shared/data).",
+)
+_cache_option = click.option(
+    "--cache",
+    "cache",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder for the per-dataset libraries (default: beside $EVIDEX_LIBRARY, else ~/.cache/evidex/eval).",
+)
+
+
 def _settings(library: Path | None, **extra: object) -> Settings:
     return load_settings(library=library, **extra)
 
@@ -240,12 +255,7 @@ def library_group() -> None:
 
 
 @library_group.command("sample")
-@click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Shared data folder holding corpus/ (default: $EVIDEX_DATA_DIR or ../shared/data).",
-)
+@_data_dir_option
 @click.option(
     "--embed",
     is_flag=True,
@@ -596,19 +606,8 @@ def eval_group() -> None:
     help="Retrieval preset to score (repeatable; default: all four). bm25 always runs as the baseline.",
 )
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N queries.")
-@click.option(
-    "--cache",
-    "cache",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Folder for the per-dataset libraries (default: beside $EVIDEX_LIBRARY, else ~/.cache/evidex/eval).",
-)
-@click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Shared data folder holding corpus/ and eval/ (default: $EVIDEX_DATA_DIR or ../shared/data).",
-)
+@_cache_option
+@_data_dir_option
 @click.option("--split", default="test", show_default=True, help="Judgments split of a BEIR folder.")
 @click.option(
     "--queries",
@@ -710,12 +709,6 @@ def _eval_data_dir(data_dir: Path | None) -> Path:
     return folder
 
 
-_data_dir_option = click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Shared data folder holding corpus/ and eval/ (default: $EVIDEX_DATA_DIR or ../shared/data).",
-)
 _eval_preset_option = click.option(
     "--preset", type=click.Choice(PRESETS), default="default", show_default=True, help="Retrieval preset."
 )
@@ -737,12 +730,7 @@ _eval_preset_option = click.option(
     default=None,
     help="Answer from this library (default: a cached library of the dataset's own corpus only).",
 )
-@click.option(
-    "--cache",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Folder for the per-dataset libraries (default: beside $EVIDEX_LIBRARY, else ~/.cache/evidex/eval).",
-)
+@_cache_option
 @_data_dir_option
 @_eval_preset_option
 @_json_option
