@@ -7,6 +7,7 @@ Not part of the evidex package and never imported by tests.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import platform
@@ -70,3 +71,16 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
     }
+
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def add_data_dir_argument(parser: argparse.ArgumentParser) -> None:
+    """`--data-dir`: the shared data folder, $EVIDEX_DATA_DIR or ../shared/data beside the checkout."""
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(os.environ.get("EVIDEX_DATA_DIR", DEFAULT_DATA_DIR)),
+        help="shared data folder holding corpus/ and eval/ (default: $EVIDEX_DATA_DIR or %(default)s)",
+    )

@@ -18,14 +18,12 @@ import sys
 import time
 from pathlib import Path
 
-from _metrics import machine, table
+from _metrics import add_data_dir_argument, machine, table
 from evidex.answer.analysis import QuestionError
 from evidex.answer.engine import AnswerEngine
 from evidex.evaluation.metrics import percentile
 from evidex.search.settings import PRESETS
 from evidex.store.library import Library
-
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def questions(data_dir: Path, count: int) -> list[str]:
@@ -50,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--library", type=Path, required=True, help="a built sample library")
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    add_data_dir_argument(parser)
     parser.add_argument("--questions", type=int, default=100)
     parser.add_argument("--preset", choices=PRESETS, default="default")
     parser.add_argument("--json", action="store_true")

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -29,12 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _metrics import table
+from _metrics import add_data_dir_argument, table
 from evidex.ingest import corpus_pubmedqa, pubmed_xml
 from evidex.ingest.grading import from_mesh, from_publication_types, from_text
 from evidex.models import Document, EvidenceKind
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FIXTURES = REPO_ROOT / "tests" / "fixtures" / "pubmed"
 _SHORT = {
@@ -216,12 +214,7 @@ def print_agreement(result: Agreement) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        default=Path(os.environ.get("EVIDEX_DATA_DIR", DEFAULT_DATA_DIR)),
-        help="shared data folder holding corpus/ (default: $EVIDEX_DATA_DIR or %(default)s)",
-    )
+    add_data_dir_argument(parser)
     parser.add_argument(
         "--fixtures",
         type=Path,

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import re
 import sys
 import tempfile
@@ -35,7 +34,7 @@ from typing import Any
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from _metrics import machine, table
+from _metrics import add_data_dir_argument, machine, table
 from evidex.evaluation.metrics import mean, mrr_at_k, ndcg_at_k, percentile, recall_at_k
 from evidex.ingest.runner import ingest, ingest_sample
 from evidex.search.query import STOPWORDS, QueryError
@@ -43,7 +42,6 @@ from evidex.search.retriever import Retriever
 from evidex.search.settings import RetrievalSettings
 from evidex.store.library import Library
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 SCIFACT_CORPUS = "scifact_corpus.jsonl"
 K_SEARCH = 100
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -332,12 +330,7 @@ def print_scifact(result: dict[str, Any]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        default=Path(os.environ.get("EVIDEX_DATA_DIR", DEFAULT_DATA_DIR)),
-        help="shared data folder holding corpus/ and eval/ (default: $EVIDEX_DATA_DIR or %(default)s)",
-    )
+    add_data_dir_argument(parser)
     parser.add_argument(
         "--library",
         type=Path,

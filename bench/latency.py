@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from _metrics import table
+from _metrics import add_data_dir_argument, table
 from evidex.evaluation.metrics import percentile
 from evidex.ingest.runner import ingest_sample
 from evidex.search.embedder import load_embedder
@@ -35,7 +35,6 @@ from evidex.search.retriever import Retriever
 from evidex.search.settings import PRESETS, RetrievalSettings
 from evidex.store.library import Library
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 TARGETS_MS = {"default": 150.0, "best": 600.0}
 
 
@@ -89,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--library", type=Path, help="existing sample library (default: build one)")
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    add_data_dir_argument(parser)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--json", action="store_true")

@@ -39,7 +39,6 @@ import argparse
 import contextlib
 import gc
 import json
-import os
 import re
 import resource
 import shutil
@@ -57,8 +56,8 @@ from typing import Any, ParamSpec, TypeVar, cast
 import numpy as np
 import numpy.typing as npt
 
+from _metrics import add_data_dir_argument, table
 from _metrics import machine as common_machine
-from _metrics import table
 from evidex.evaluation.metrics import mean, percentile
 from evidex.ingest.chunking import split_document
 from evidex.ingest.formats import loader
@@ -72,7 +71,6 @@ from evidex.search.retriever import Retriever
 from evidex.search.settings import RetrievalSettings
 from evidex.store.library import MARKER_FILE, Library
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 PRESETS = ("bm25", "fast", "default", "best")
 PASSAGES_PER_DOCUMENT = 4
 TARGET_PASSAGES = 1_000_000
@@ -609,12 +607,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--passages", type=int, default=TARGET_PASSAGES, help="passages (default %(default)s)"
     )
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        default=Path(os.environ.get("EVIDEX_DATA_DIR", DEFAULT_DATA_DIR)),
-        help="shared data folder holding corpus/ and eval/ (default: $EVIDEX_DATA_DIR or %(default)s)",
-    )
+    add_data_dir_argument(parser)
     parser.add_argument(
         "--library",
         type=Path,

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
 import sys
@@ -41,7 +40,7 @@ import numpy.typing as npt
 from rank_bm25 import BM25Okapi
 from scipy.optimize import minimize
 
-from _metrics import machine, table
+from _metrics import add_data_dir_argument, machine, table
 from evidex.answer.stance import stance, stance_score
 from evidex.answer.verify import ClaimVerifier, numbers_supported, numbers_with_units
 from evidex.ingest.text_utils import split_sentences
@@ -49,7 +48,6 @@ from evidex.models import Stance
 from evidex.search.embedder import load_embedder
 from evidex.search.query import STOPWORDS
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "evidex-verify-calibration-embeddings.npz"
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 Array = npt.NDArray[np.float64]
@@ -497,12 +495,7 @@ def print_report(result: dict[str, Any]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        default=Path(os.environ.get("EVIDEX_DATA_DIR", DEFAULT_DATA_DIR)),
-        help="shared data folder holding corpus/ and eval/ (default: $EVIDEX_DATA_DIR or %(default)s)",
-    )
+    add_data_dir_argument(parser)
     parser.add_argument(
         "--cache", type=Path, default=DEFAULT_CACHE, help="embedding cache (default %(default)s)"
     )
