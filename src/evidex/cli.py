@@ -512,6 +512,56 @@ def ask_command(
         render_terminal(answer, out)
 
 
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--preset",
+    type=click.Choice(PRESETS),
+    default="default",
+    show_default=True,
+    help="Retrieval preset for answers and searches.",
+)
+@click.option(
+    "--rate-limit",
+    type=click.IntRange(0, 1_000_000),
+    default=None,
+    help="Answers and searches per minute per client (0: none; default $EVIDEX_RATE_LIMIT or 60).",
+)
+@click.option("--show-flagged", is_flag=True, help="Show claims that failed verification, flagged.")
+@_library_option
+def serve_command(
+    host: str, port: int, preset: str, rate_limit: int | None, show_flagged: bool, library: Path | None
+) -> None:
+    """Serve the web app and JSON API (pages at /, API under /api, schema at /openapi.json).
+
+    \b
+    Example:
+      evidex serve                 # then open http://127.0.0.1:8000/
+      evidex serve --host 0.0.0.0 --port 8080 --library /srv/evidex/library
+    """
+    import uvicorn
+
+    from evidex.web.app import create_app
+
+    settings = _settings(library, rate_limit=rate_limit)
+    lib = _open(settings)
+    app = create_app(
+        lib,
+        preset=preset,
+        rate_limit=settings.rate_limit,
+        max_request_bytes=settings.max_request_bytes,
+        failed_claims="flag" if show_flagged else "drop",
+    )
+    err.print(f"Evidex serving {lib.path} at http://{host}:{port}/ (Ctrl+C to stop)")
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc}; choose another --port") from exc
+    finally:
+        lib.close()
+
+
 @main.command("show")
 @click.argument("document_id")
 @_library_option

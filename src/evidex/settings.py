@@ -42,6 +42,18 @@ class Settings(BaseSettings):
         le=100_000,
         description="Documents written per transaction during ingest (a kill loses at most one).",
     )
+    rate_limit: int = Field(
+        default=60,
+        ge=0,
+        le=1_000_000,
+        description="Answers and searches per minute one web client may request (0: no limit).",
+    )
+    max_request_bytes: int = Field(
+        default=16_384,
+        ge=1_024,
+        le=10_000_000,
+        description="Largest request body the web app accepts; larger ones get 413.",
+    )
 
 
 def load_settings(**overrides: object) -> Settings:

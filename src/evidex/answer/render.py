@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from rich.console import Console, Group, RenderableType
 from rich.markup import escape as rich_escape
@@ -161,7 +161,7 @@ def _shorten(text: str, limit: int) -> str:
     return text[: limit - 1].rstrip() + "…"
 
 
-def _safe_url(url: str | None) -> str | None:
+def safe_url(url: str | None) -> str | None:
     """Only http(s) links: a `javascript:` URL stays dangerous even when escaped."""
     if url and re.match(r"^https?://[^\s<>\"']+$", url.strip(), re.IGNORECASE):
         return url.strip()
@@ -225,7 +225,7 @@ def _md_reference(reference: Reference) -> str:
     if bits:
         parts.append(_md(_ends(", ".join(bits))))
     parts.append(f"`{kind_label(reference)}`")
-    url = _safe_url(reference.url)
+    url = safe_url(reference.url)
     if url:
         parts.append(f"<{url}>")
     return " ".join(parts)
@@ -298,8 +298,8 @@ def _html_cite(answer: Answer, claim: Claim, number: int, retracted: set[int]) -
     passage = _e(_shorten(cited_passage(answer, claim, number), PASSAGE_ATTR_LIMIT))
     cls = "cite cite-retracted" if number in retracted else "cite"
     return (
-        f'<sup><a href="#ref-{number}" class="{cls}" title="{passage}" '
-        f'data-passage="{passage}">{number}</a></sup>'
+        f'<sup><a href="#ref-{number}" class="{cls}" title="{passage}" data-ref="{number}" '
+        f'data-passage="{passage}" aria-label="Reference {number}">{number}</a></sup>'
     )
 
 
@@ -315,7 +315,7 @@ def _html_claim(answer: Answer, claim: Claim, retracted: set[int]) -> str:
     return f'<li class="{" ".join(classes)}">{flag}{_e(_one_line(claim.text))}{cites}</li>'
 
 
-def _html_reference(reference: Reference) -> str:
+def _html_reference(reference: Reference, document_href: Callable[[str], str] | None = None) -> str:
     classes = "evidex-reference evidex-reference-retracted" if reference.retracted else "evidex-reference"
     parts: list[str] = []
     if reference.retracted:
@@ -329,19 +329,28 @@ def _html_reference(reference: Reference) -> str:
     parts.append(
         f'<span class="evidex-badge evidex-kind evidex-kind-{_slug(reference.kind.value)}">{kind}</span>'
     )
-    url = _safe_url(reference.url)
+    url = safe_url(reference.url)
     if url:
         parts.append(f'<a class="evidex-ref-link" href="{_e(url)}" rel="noopener noreferrer">{_e(url)}</a>')
+    if document_href is not None:
+        href = _e(document_href(reference.document_id))
+        parts.append(f'<a class="evidex-ref-document" href="{href}">Cited passages</a>')
     return (
         f'<li id="ref-{reference.number}" value="{reference.number}" class="{classes}">{" ".join(parts)}</li>'
     )
 
 
-def render_html(answer: Answer) -> str:
+def render_html(
+    answer: Answer,
+    document_href: Callable[[str], str] | None = None,
+    follow_ups: bool = True,
+) -> str:
     """The page as one escaped HTML fragment (`<article class="evidex-answer">`) for the web app.
 
     No scripts, styles or external resources: the host page styles it through class names, and hovering a
     citation shows its passage through the plain `title` attribute, which also works when printed to PDF.
+    `document_href` maps a document id to the host's page for it (a "Cited passages" link on each
+    reference); `follow_ups=False` leaves the suggestions to the host, which renders them as buttons.
     """
     retracted = _retracted_numbers(answer)
     audience = _slug(answer.audience.value)
@@ -384,9 +393,9 @@ def render_html(answer: Answer) -> str:
     if answer.references:
         out.append('<section class="evidex-references"><h2>References</h2>')
         out.append('<ol class="evidex-reference-list">')
-        out += [_html_reference(r) for r in answer.references]
+        out += [_html_reference(r, document_href) for r in answer.references]
         out.append("</ol></section>")
-    if answer.follow_ups:
+    if answer.follow_ups and follow_ups:
         out.append('<section class="evidex-follow-ups"><h2>Suggested follow-up questions</h2><ul>')
         out += [f'<li class="evidex-follow-up">{_e(q)}</li>' for q in answer.follow_ups]
         out.append("</ul></section>")
@@ -450,7 +459,7 @@ def _term_reference(reference: Reference) -> Text:
     else:
         line.append("\n")
     line.append_text(_badge(reference))
-    url = _safe_url(reference.url)
+    url = safe_url(reference.url)
     if url:
         line.append("\n" + url, style="dim underline")
     return line

@@ -74,3 +74,15 @@ ingested_files = Table(
     Column("documents", Integer, nullable=False),
     Column("completed_at", DateTime(timezone=True), nullable=False),
 )
+
+# Answer pages served by the web app and API, kept so a permalink shows the same page on every replica.
+answers = Table(
+    "answers",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("question", Text, nullable=False),
+    Column("audience", String(20), nullable=False),
+    Column("parent_id", String(32), ForeignKey("answers.id", ondelete="SET NULL")),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("payload", Text, nullable=False),
+)

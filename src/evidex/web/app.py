@@ -1,0 +1,146 @@
+"""The FastAPI application: JSON API under /api, pages at /, static files cached, guards on every request.
+
+`create_app` takes an open library so tests and `evidex serve` build the same app; the answer engine is
+created once and kept warm, so only the first answer pays for loading models.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from evidex import __version__
+from evidex.store.library import Library
+from evidex.web import api, pages
+from evidex.web.ratelimit import RateLimiter
+from evidex.web.service import AnswerService
+
+STATIC_DIR = Path(__file__).parent / "static"
+STATIC_MAX_AGE = 86_400
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+}
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class GuardMiddleware:
+    """Refuses bodies over the size limit (413, before the app reads them) and adds security headers."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._too_large(scope, receive, send)
+            return
+        seen = 0
+        started = False
+
+        async def counted_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise BodyTooLarge
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                extra = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, guarded_send)
+        except BodyTooLarge:
+            if not started:
+                await self._too_large(scope, receive, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = JSONResponse(
+            {"detail": f"request body too large: at most {self.max_bytes} bytes; send a shorter question"},
+            status_code=413,
+        )
+        await response(scope, receive, send)
+
+
+class CachedStatic(StaticFiles):
+    """Static files with a long cache lifetime; pages link them with ?v=<version> so upgrades refetch."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = f"public, max-age={STATIC_MAX_AGE}"
+        return response
+
+
+def create_app(
+    library: Library,
+    preset: str = "default",
+    rate_limit: int = 60,
+    max_request_bytes: int = 16_384,
+    failed_claims: str = "drop",
+) -> FastAPI:
+    app = FastAPI(
+        title="Evidex",
+        version=__version__,
+        summary="Clinical evidence answers with verified citations, from a local evidence library.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.service = AnswerService(library, preset, failed_claims)
+    app.state.limiter = RateLimiter(rate_limit)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
+    app.add_middleware(GuardMiddleware, max_bytes=max_request_bytes)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api") or request.url.path.startswith("/static"):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        title = {404: "Not found", 429: "Too many requests"}.get(exc.status_code, "Request refused")
+        return pages.templates.TemplateResponse(
+            request,
+            "error.html",
+            {"title": title, "message": str(exc.detail)},
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'] if p != 'body')}: {err['msg']}" for err in exc.errors()
+        )
+        errors = jsonable_encoder(exc.errors(), exclude={"input", "ctx", "url"})
+        return JSONResponse({"detail": f"invalid request: {problems}", "errors": errors}, 422)
+
+    return app
