@@ -126,7 +126,8 @@ async def stream_answer(
     audience: Audience = Audience.CLINICIAN,
     follow_up_of: Annotated[str | None, Query(max_length=32)] = None,
 ) -> StreamingResponse:
-    """Server-sent events while an answer is composed: `stage` (analyse, retrieve, compose, verify), then
+    """Server-sent events while an answer is composed: `stage` (queued, analysing, retrieving, composing,
+    verifying), then
     `answer` with the saved page's id and url, or `error` with what was wrong."""
     limit(request)
     svc = service(request)

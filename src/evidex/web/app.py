@@ -37,10 +37,6 @@ SECURITY_HEADERS = {
 }
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 class GuardMiddleware:
     """Refuses bodies over the size limit (413, before the app reads them) and adds security headers."""
 
@@ -57,31 +53,37 @@ class GuardMiddleware:
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             await self._too_large(scope, receive, send)
             return
-        seen = 0
-        started = False
+        if declared is None and scope["method"] in ("POST", "PUT", "PATCH"):
+            # no declared length (chunked): read up to the limit here, then replay it to the app
+            body = bytearray()
+            more = True
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":
+                    break
+                body += message.get("body", b"")
+                more = message.get("more_body", False)
+                if len(body) > self.max_bytes:
+                    await self._too_large(scope, receive, send)
+                    return
+            replayed = False
 
-        async def counted_receive() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise BodyTooLarge
-            return message
+            async def replay() -> Message:
+                nonlocal replayed
+                if replayed:
+                    return await receive()
+                replayed = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+            receive = replay
 
         async def guarded_send(message: Message) -> None:
-            nonlocal started
             if message["type"] == "http.response.start":
-                started = True
                 extra = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
-        try:
-            await self.app(scope, counted_receive, guarded_send)
-        except BodyTooLarge:
-            if not started:
-                await self._too_large(scope, receive, send)
+        await self.app(scope, receive, guarded_send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = JSONResponse(

@@ -4,10 +4,10 @@
 
 const STAGE_NAMES = {
   queued: "Queued",
-  analyse: "Analysing the question",
-  retrieve: "Retrieving evidence",
-  compose: "Composing the answer",
-  verify: "Verifying every citation",
+  analysing: "Analysing the question",
+  retrieving: "Retrieving evidence",
+  composing: "Composing the answer",
+  verifying: "Verifying every citation",
 };
 
 function streamForm(form, submitter) {
