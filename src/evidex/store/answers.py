@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, func, insert, select
 
 from evidex.models import Answer
+from evidex.store.migrate import migrate
 from evidex.store.schema import answers
 
 ID_BYTES = 9  # 12 URL-safe characters: unguessable enough that permalinks need no listing guard
@@ -41,7 +42,7 @@ class AnswerStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        answers.create(engine, checkfirst=True)
+        migrate(engine)
 
     def save(self, answer: Answer, parent_id: str | None = None) -> SavedAnswer:
         answer_id = secrets.token_urlsafe(ID_BYTES)

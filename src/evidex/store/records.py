@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
 
 from evidex.models import Document, EvidenceKind, Passage
-from evidex.store.schema import documents, ingested_files, metadata, passages
+from evidex.store.migrate import migrate
+from evidex.store.schema import documents, ingested_files, passages
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,18 @@ class BatchResult:
     added_passages: list[PassageRow]
 
 
+@dataclass(frozen=True)
+class DocumentState:
+    ingested_at: datetime
+    updated_at: datetime
+    retracted: bool
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every time Evidex stores is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -65,7 +78,7 @@ class RecordStore:
         self.engine: Engine = create_engine(url)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        metadata.create_all(self.engine)
+        migrate(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -220,6 +233,34 @@ class RecordStore:
                 source=row["source"],
                 retracted=bool(row["retracted"]),
             )
+
+    def document_states(self, ids: Iterable[str]) -> dict[str, DocumentState]:
+        """When each document was first ingested and last changed, and whether it is retracted."""
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        query = select(
+            documents.c.id, documents.c.ingested_at, documents.c.updated_at, documents.c.retracted
+        ).where(documents.c.id.in_(wanted))
+        with self.engine.connect() as conn:
+            return {
+                row.id: DocumentState(_aware(row.ingested_at), _aware(row.updated_at), bool(row.retracted))
+                for row in conn.execute(query)
+            }
+
+    def state(self) -> dict[str, Any]:
+        """A fingerprint of the library an answer came from: sizes and the time of the latest change."""
+        with self.engine.connect() as conn:
+            n_documents = conn.scalar(select(func.count()).select_from(documents)) or 0
+            n_passages = conn.scalar(select(func.count()).select_from(passages)) or 0
+            latest = conn.scalar(select(func.max(documents.c.updated_at)))
+        if isinstance(latest, str):
+            latest = datetime.fromisoformat(latest)
+        return {
+            "documents": int(n_documents),
+            "passages": int(n_passages),
+            "latest_change": latest.isoformat() if latest is not None else None,
+        }
 
     def counts(self) -> dict[str, Any]:
         """Documents by source and by kind, and passage count, for `evidex library stats`."""

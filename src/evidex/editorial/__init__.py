@@ -1,0 +1,1 @@
+"""Editorial workflow: answers become articles through review by the medical advisory board."""
