@@ -367,6 +367,23 @@ class EditorialService:
         if rule.needs_comment and not comment:
             raise EditorialError(f"{action.value} needs a comment saying why")
         now = datetime.now(UTC)
+        try:
+            return self._act(user, article_id, action, comment, expected_revision, now)
+        except IntegrityError:
+            raise Conflict(
+                f"article {article_id} was changed by someone else just now; reload it and try again"
+            ) from None
+
+    def _act(
+        self,
+        user: User,
+        article_id: str,
+        action: Action,
+        comment: str,
+        expected_revision: int | None,
+        now: datetime,
+    ) -> Article:
+        rule = RULES[action]
         with self.engine.begin() as conn:
             article = self._article(conn, article_id)
             self._check_revision(article, expected_revision)
@@ -493,19 +510,26 @@ class EditorialService:
         ).scalar_one()
         if author == user.id:
             raise Forbidden("you wrote this version; another reviewer must sign it off")
-        try:
-            with conn.begin_nested():
-                conn.execute(
-                    insert(signoffs).values(
-                        article_id=article.id,
-                        version=article.current_version,
-                        review_round=article.review_round,
-                        reviewer_id=user.id,
-                        at=now,
-                    )
-                )
-        except IntegrityError:
-            raise Conflict(f"{user.username} has already signed off this version") from None
+        already = conn.execute(
+            select(signoffs.c.id).where(
+                signoffs.c.article_id == article.id,
+                signoffs.c.version == article.current_version,
+                signoffs.c.review_round == article.review_round,
+                signoffs.c.reviewer_id == user.id,
+            )
+        ).first()
+        if already is not None:
+            raise Conflict(f"{user.username} has already signed off this version")
+        # no SAVEPOINT here (pysqlite commits at RELEASE); a concurrent duplicate fails the whole transaction
+        conn.execute(
+            insert(signoffs).values(
+                article_id=article.id,
+                version=article.current_version,
+                review_round=article.review_round,
+                reviewer_id=user.id,
+                at=now,
+            )
+        )
         count = conn.execute(
             select(func.count())
             .select_from(signoffs)
