@@ -48,6 +48,12 @@ class Settings(BaseSettings):
         le=1_000_000,
         description="Answers and searches per minute one web client may request (0: no limit).",
     )
+    signoffs_required: int = Field(
+        default=2,
+        ge=1,
+        le=20,
+        description="Reviewer sign-offs an article version needs before it is approved.",
+    )
     max_request_bytes: int = Field(
         default=16_384,
         ge=1_024,
