@@ -39,6 +39,7 @@ from evidex.search.query import QueryError
 from evidex.search.retriever import MAX_K, Retriever, SearchFilters
 from evidex.search.settings import PRESETS, RetrievalSettings
 from evidex.settings import Settings, load_settings
+from evidex.store.backup import BackupError, backup_library, restore_library
 from evidex.store.library import Library, LibraryError
 from evidex.store.vectors import VectorStoreError
 
@@ -86,6 +87,13 @@ def _open(settings: Settings, create: bool = False) -> Library:
         return Library(settings.library, settings.database_url, create=create)
     except LibraryError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def _recheck_articles(lib: Library) -> list[Any]:
+    """After an ingest, return approved articles whose evidence moved to review (see `article recheck`)."""
+    from evidex.cli_editorial import run_recheck
+
+    return run_recheck(lib)
 
 
 def _print_json(data: object) -> None:
@@ -242,7 +250,12 @@ def ingest_command(
                 embedded = _embed(lib, None, as_json)
             except click.ClickException as exc:
                 err.print(f"[yellow]passages not embedded:[/] {escape(exc.message)}")
+        flags = _recheck_articles(lib) if (summary.added or summary.updated) else []
     _report(summary, as_json)
+    for flag in flags:
+        err.print(
+            f"[yellow]article returned to review[/] {flag.article_id}: {escape('; '.join(flag.reasons))}"
+        )
     if embedded and not as_json:
         out.print(
             f"{embedded['embedded']} passages embedded with {embedded['model']} ({embedded['backend']})"
@@ -353,6 +366,70 @@ def stats_command(library: Path | None, as_json: bool) -> None:
             label = EvidenceKind(name).label if key == "by_kind" else name
             table.add_row(f"{label} ({name})" if key == "by_kind" else label, f"{count:,}")
         out.print(table)
+
+
+@library_group.command("backup")
+@click.argument("dest", type=click.Path(path_type=Path))
+@_library_option
+@_json_option
+def backup_command(dest: Path, library: Path | None, as_json: bool) -> None:
+    """Copy the library to a new folder, or to DEST.tar.gz, consistently even while it is in use.
+
+    Records in PostgreSQL ($EVIDEX_DATABASE_URL) are refused: back them up with pg_dump.
+
+    \b
+    Example:
+      evidex library backup ~/backups/evidex-2025-01-31.tar.gz
+    """
+    settings = _settings(library)
+    try:
+        result = backup_library(settings.library, dest, settings.database_url)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        _print_json(result.to_json())
+        return
+    counts = result.counts
+    out.print(
+        f"Backed up {escape(str(result.library))} to {escape(str(result.destination))}: "
+        f"{result.files} files, {result.bytes / 1e6:,.1f} MB{' compressed' if result.archive else ''}; "
+        f"{counts['documents']:,} documents, {counts['passages']:,} passages, "
+        f"{counts['vectors']:,} vectors in {result.seconds:.1f} s"
+    )
+    for note in result.notes:
+        err.print(f"[yellow]note:[/] {escape(note)}")
+
+
+@library_group.command("restore")
+@click.argument("src", type=click.Path(path_type=Path))
+@click.argument("dest_library", type=click.Path(path_type=Path))
+@_json_option
+def restore_command(src: Path, dest_library: Path, as_json: bool) -> None:
+    """Restore a backup (folder or .tar.gz) as a new library; every file is checked first.
+
+    \b
+    Example:
+      evidex library restore ~/backups/evidex-2025-01-31.tar.gz ~/evidex-library
+    """
+    try:
+        result = restore_library(src, dest_library)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        _print_json(result.to_json())
+        return
+    counts = result.counts
+    out.print(
+        f"Library restored to {escape(str(result.library))} from the backup of {result.created_at}: "
+        f"{result.files} files checked, {result.bytes / 1e6:,.1f} MB; {counts.get('documents', 0):,} "
+        f"documents, {counts.get('passages', 0):,} passages, {counts.get('vectors', 0):,} vectors "
+        f"in {result.seconds:.1f} s. Use it with --library {escape(str(result.library))}"
+    )
+    if _settings(None).database_url:
+        err.print(
+            "[yellow]note:[/] EVIDEX_DATABASE_URL is set, so Evidex reads records from that database, "
+            "not from the restored records.sqlite; unset it to use the restored library's own"
+        )
 
 
 @main.command("search")
@@ -959,6 +1036,9 @@ def eval_abstention_command(
     for note in report.notes:
         err.print(f"[yellow]note[/]: {escape(note)}")
 
+
+# the editorial commands (`evidex user`, `evidex article`) register themselves on `main`
+import evidex.cli_editorial  # noqa: E402, F401
 
 if __name__ == "__main__":
     main()
