@@ -61,6 +61,9 @@ passages = Table(
     Column("end", Integer, nullable=False),
     Column("page", Integer),
     Index("ix_passages_document", "document_id", "ordinal", unique=True),
+    # never reuse an id: vectors and the lexical index are keyed by it, and a reused id would pair a
+    # new passage with the old passage's vector (migration 0003 rebuilds older SQLite libraries)
+    sqlite_autoincrement=True,
 )
 
 # One row per source file fully ingested: lets an unchanged file be skipped without re-reading it.
