@@ -36,7 +36,7 @@ def test_posting_the_form_redirects_to_a_complete_answer_page(client: TestClient
     assert '<article class="evidex-answer' in html and "evidex-headline" in html
     assert re.search(r'<a href="#ref-1" class="cite"[^>]*data-passage="[^"]+"', html)
     assert 'id="ref-1"' in html and "Adult Asthma: Diagnosis and Management" in html
-    assert 'href="/documents/file:' in html  # each reference links to its passages in the library
+    assert re.search(r'href="/documents/file:[0-9a-f]+#p-\d+"', html)  # links to the cited passage
     assert "pending human review" in html and "Educational purpose only" in html
     assert 'name="follow_up_of"' in html and "Patient version" in html and "Permalink" in html
     assert html.count("Suggested follow-up questions") == 0  # shown as buttons instead

@@ -38,6 +38,7 @@ from evidex.search.settings import RetrievalSettings
 from evidex.store.library import Library
 
 INSUFFICIENT = "The library holds too little evidence to answer this question."
+CLOSEST_EVIDENCE = "Closest evidence in the library (not a direct answer)"
 RETRIEVE_K = 30
 VOTE_COVERAGE = 0.5
 
@@ -154,6 +155,9 @@ class AnswerEngine:
         first = section_list[0].claims[0]
         bottom_line = f"{first.text} [{first.citations[0]}]"
         if verdict is Verdict.INSUFFICIENT:
+            # nothing here answers the question: one plainly labelled list, never "Recommended treatment"
+            claims = [claim for section in section_list for claim in section.claims]
+            section_list = [AnswerSection(heading=CLOSEST_EVIDENCE, claims=claims)]
             subject = analysis.entities[0] if analysis.entities else "this question"
             bottom_line = (
                 f"No passage in the library speaks directly to {subject} here; "
@@ -228,10 +232,10 @@ class AnswerEngine:
         if verdict is Verdict.NO:
             return f"No — the evidence does not support this: {claim}."
         if verdict is Verdict.INSUFFICIENT:
-            lowered = f"{claim[:1].lower()}{claim[1:]}"
+            lowered = _lower_first(claim)
             return f"Insufficient evidence — the library holds no direct evidence on whether {lowered}."
         if verdict is Verdict.UNCERTAIN:
-            return f"Uncertain — the evidence is mixed or indirect on whether {claim[:1].lower()}{claim[1:]}."
+            return f"Uncertain — the evidence is mixed or indirect on whether {_lower_first(claim)}."
         topic = ", ".join(analysis.entities[:3]) or analysis.question.rstrip("?")
         kind = analysis.question_type.value.replace("_", " ").capitalize()
         return f"{kind}: what the evidence says on {topic}"
@@ -250,6 +254,13 @@ class AnswerEngine:
             verdict=Verdict.INSUFFICIENT,
             verification=verification,
         )
+
+
+def _lower_first(text: str) -> str:
+    """Lower-case the first letter for use mid-sentence, but leave acronyms (IVIG, HSV) alone."""
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def _sentences(text: str) -> list[str]:

@@ -315,7 +315,9 @@ def _html_claim(answer: Answer, claim: Claim, retracted: set[int]) -> str:
     return f'<li class="{" ".join(classes)}">{flag}{_e(_one_line(claim.text))}{cites}</li>'
 
 
-def _html_reference(reference: Reference, document_href: Callable[[str], str] | None = None) -> str:
+def _html_reference(
+    reference: Reference, document_href: Callable[[str], str] | None = None, passage_id: int | None = None
+) -> str:
     classes = "evidex-reference evidex-reference-retracted" if reference.retracted else "evidex-reference"
     parts: list[str] = []
     if reference.retracted:
@@ -333,7 +335,8 @@ def _html_reference(reference: Reference, document_href: Callable[[str], str] | 
     if url:
         parts.append(f'<a class="evidex-ref-link" href="{_e(url)}" rel="noopener noreferrer">{_e(url)}</a>')
     if document_href is not None:
-        href = _e(document_href(reference.document_id))
+        anchor = f"#p-{passage_id}" if passage_id is not None else ""
+        href = _e(document_href(reference.document_id) + anchor)
         parts.append(f'<a class="evidex-ref-document" href="{href}">Cited passages</a>')
     return (
         f'<li id="ref-{reference.number}" value="{reference.number}" class="{classes}">{" ".join(parts)}</li>'
@@ -350,7 +353,8 @@ def render_html(
     No scripts, styles or external resources: the host page styles it through class names, and hovering a
     citation shows its passage through the plain `title` attribute, which also works when printed to PDF.
     `document_href` maps a document id to the host's page for it (a "Cited passages" link on each
-    reference); `follow_ups=False` leaves the suggestions to the host, which renders them as buttons.
+    reference, anchored at its first cited passage, `#p-<passage id>`); `follow_ups=False` leaves the
+    suggestions to the host, which renders them as buttons.
     """
     retracted = _retracted_numbers(answer)
     audience = _slug(answer.audience.value)
@@ -393,7 +397,10 @@ def render_html(
     if answer.references:
         out.append('<section class="evidex-references"><h2>References</h2>')
         out.append('<ol class="evidex-reference-list">')
-        out += [_html_reference(r, document_href) for r in answer.references]
+        first_passage: dict[int, int] = {}
+        for evidence in answer.evidence:
+            first_passage.setdefault(evidence.reference, evidence.passage_id)
+        out += [_html_reference(r, document_href, first_passage.get(r.number)) for r in answer.references]
         out.append("</ol></section>")
     if answer.follow_ups and follow_ups:
         out.append('<section class="evidex-follow-ups"><h2>Suggested follow-up questions</h2><ul>')

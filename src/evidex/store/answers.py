@@ -84,10 +84,14 @@ class AnswerStore:
         return list(reversed(chain))
 
     def recent(self, limit: int = 8) -> list[RecentQuestion]:
-        """The latest distinct questions, newest first (one entry per question and audience)."""
+        """The latest distinct questions that start a thread, newest first (one per question and audience).
+
+        Follow-ups ("What dose?") are left out: without the question they follow they mean nothing.
+        """
         newest = func.max(answers.c.created_at).label("created_at")
         query = (
             select(answers.c.question, answers.c.audience, newest)
+            .where(answers.c.parent_id.is_(None))
             .group_by(answers.c.question, answers.c.audience)
             .order_by(newest.desc())
             .limit(limit)
@@ -98,7 +102,11 @@ class AnswerStore:
             for question, audience, created in rows:
                 latest = conn.execute(
                     select(answers.c.id)
-                    .where(answers.c.question == question, answers.c.audience == audience)
+                    .where(
+                        answers.c.question == question,
+                        answers.c.audience == audience,
+                        answers.c.parent_id.is_(None),
+                    )
                     .order_by(answers.c.created_at.desc())
                     .limit(1)
                 ).scalar_one()
