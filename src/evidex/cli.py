@@ -629,6 +629,7 @@ def serve_command(
         rate_limit=settings.rate_limit,
         max_request_bytes=settings.max_request_bytes,
         failed_claims="flag" if show_flagged else "drop",
+        signoffs_required=settings.signoffs_required,
     )
     err.print(f"Evidex serving {lib.path} at http://{host}:{port}/ (Ctrl+C to stop)")
     try:

@@ -18,8 +18,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from evidex import __version__
+from evidex.editorial.service import EditorialService
+from evidex.store.accounts import AccountStore
 from evidex.store.library import Library
-from evidex.web import api, pages
+from evidex.web import api, editorial_api, editorial_pages, pages
 from evidex.web.ratelimit import RateLimiter
 from evidex.web.service import AnswerService
 
@@ -108,6 +110,7 @@ def create_app(
     rate_limit: int = 60,
     max_request_bytes: int = 16_384,
     failed_claims: str = "drop",
+    signoffs_required: int = 2,
 ) -> FastAPI:
     app = FastAPI(
         title="Evidex",
@@ -119,8 +122,12 @@ def create_app(
     )
     app.state.service = AnswerService(library, preset, failed_claims)
     app.state.limiter = RateLimiter(rate_limit)
+    app.state.accounts = AccountStore(library.records.engine)
+    app.state.editorial = EditorialService(library.records.engine, signoffs_required)
     app.include_router(api.router)
+    app.include_router(editorial_api.router)
     app.include_router(pages.router)
+    app.include_router(editorial_pages.router)
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
     app.add_middleware(GuardMiddleware, max_bytes=max_request_bytes)
 
