@@ -534,6 +534,14 @@ THREAD_FILE = "last-question.json"
     is_flag=True,
     help="Show claims that fail verification, flagged, instead of dropping them.",
 )
+@click.option(
+    "--live-search",
+    "live_search",
+    type=click.Choice(["never", "when_insufficient", "always"]),
+    default=None,
+    help="Search PubMed (NCBI E-utilities) and add what it finds to the library: never, when the "
+    "library holds too little, or always (default: $EVIDEX_LIVE_SEARCH or never).",
+)
 @_library_option
 def ask_command(
     question: str,
@@ -542,6 +550,7 @@ def ask_command(
     follow_up: bool,
     preset: str,
     show_flagged: bool,
+    live_search: str | None,
     library: Path | None,
 ) -> None:
     """Answer a clinical question from the library: a cited, verified answer page.
@@ -551,10 +560,12 @@ def ask_command(
       evidex ask "Should IVIG be used as first-line therapy for HSV in immunocompromised patients?"
       evidex ask "What dose?" --follow-up
       evidex ask "What is shingles?" --audience patient --format md
+      evidex ask "Does IVIG help in HSV encephalitis?" --live-search when_insufficient
     """
     # the answer engine loads its models on first use; importing it here keeps other commands quick
     from evidex.answer.analysis import QuestionError
     from evidex.answer.engine import AnswerEngine
+    from evidex.answer.live import LiveSearch
     from evidex.answer.render import render_html, render_json, render_markdown, render_terminal
 
     settings = _settings(library)
@@ -567,7 +578,8 @@ def ask_command(
                     "there is no earlier question to follow up; ask one without --follow-up"
                 )
             previous = QuestionAnalysis.model_validate_json(thread.read_text(encoding="utf-8"))
-        engine = AnswerEngine(lib, preset, "flag" if show_flagged else "drop")
+        live = LiveSearch.from_settings(settings, live_search)
+        engine = AnswerEngine(lib, preset, "flag" if show_flagged else "drop", live=live)
         with err.status("retrieving…") as status:
             try:
                 answer = engine.ask(

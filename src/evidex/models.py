@@ -210,6 +210,10 @@ class Reference(BaseModel):
     kind_label: str
     url: str | None = None
     retracted: bool = False
+    live_fetched_at: str | None = Field(
+        default=None,
+        description="UTC time (ISO 8601) a live PubMed search first brought this source into the library.",
+    )
 
 
 class Evidence(BaseModel):

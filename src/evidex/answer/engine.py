@@ -17,6 +17,7 @@ from evidex.answer import audience as plain
 from evidex.answer.analysis import analyse
 from evidex.answer.extractive import Candidate, candidates, pick
 from evidex.answer.follow_ups import suggest
+from evidex.answer.live import LiveOutcome, LiveSearch, mark_live
 from evidex.answer.select import Relevance, SelectedEvidence, select
 from evidex.answer.stance import stance_score
 from evidex.answer.verdict import Vote, decide
@@ -54,11 +55,13 @@ class AnswerEngine:
         preset: str = "default",
         failed_claims: Literal["drop", "flag"] = "drop",
         verifier: ClaimVerifier | None = None,
+        live: LiveSearch | None = None,
     ) -> None:
         self.library = library
         self.retriever = Retriever(library, RetrievalSettings.preset(preset))
         self.failed_claims = failed_claims
         self._verifier = verifier
+        self.live = live
 
     @property
     def verifier(self) -> ClaimVerifier:
@@ -87,6 +90,26 @@ class AnswerEngine:
         report("analysing")
         analysis = analyse(question, previous)
         stage("analyse")
+        live_notes: list[str] = []
+        if self.live is not None and self.live.before_retrieval:
+            live_notes = self._live(analysis, report, stage).notes
+        answer = self._compose(analysis, audience, report, stage)
+        if self.live is not None and self.live.after_retrieval(answer.insufficient):
+            outcome = self._live(analysis, report, stage)
+            live_notes = outcome.notes
+            if outcome.changed:
+                answer = self._compose(analysis, audience, report, stage)
+        answer.timings_ms = timings
+        answer.notes = [*self.retriever.notes, *answer.notes, *live_notes]
+        if self.live is not None:
+            mark_live(self.library, answer.references)
+        answer.created_at = datetime.now(UTC).isoformat(timespec="seconds")
+        return answer
+
+    def _compose(
+        self, analysis: QuestionAnalysis, audience: Audience, report: Progress, stage: Progress
+    ) -> Answer:
+        """Retrieve → select → compose → verify: the page from what the library holds now."""
         report("retrieving")
         hits = self.retriever.search(analysis.search_query, k=RETRIEVE_K)
         stage("retrieve")
@@ -98,10 +121,18 @@ class AnswerEngine:
         report("verifying")
         answer = self._page(analysis, audience, evidence, chosen, relevance)
         stage("verify")
-        answer.timings_ms = timings
-        answer.notes = [*self.retriever.notes, *answer.notes]
-        answer.created_at = datetime.now(UTC).isoformat(timespec="seconds")
         return answer
+
+    def _live(self, analysis: QuestionAnalysis, report: Progress, stage: Progress) -> LiveOutcome:
+        """Search PubMed and ingest what it finds (see answer/live.py)."""
+        assert self.live is not None
+        report("searching PubMed")
+        outcome = self.live.run(self.library, analysis)
+        if outcome.embedded:
+            # the dense index is loaded once per retriever: a fresh one sees the new vectors
+            self.retriever = Retriever(self.library, self.retriever.settings)
+        stage("live_search")
+        return outcome
 
     # -- building the page ----------------------------------------------------------------------
 

@@ -192,6 +192,13 @@ def cited_passage(answer: Answer, claim: Claim, number: int) -> str:
     return " … ".join(f"{e.section}: {_one_line(e.text)}" if e.section else _one_line(e.text) for e in chosen)
 
 
+def live_label(reference: Reference) -> str | None:
+    """The line marking a source that a live PubMed search brought into the library, with the date."""
+    if not reference.live_fetched_at:
+        return None
+    return f"found by live PubMed search on {reference.live_fetched_at[:10]}"
+
+
 def _retracted_numbers(answer: Answer) -> set[int]:
     return {r.number for r in answer.references if r.retracted}
 
@@ -228,6 +235,9 @@ def _md_reference(reference: Reference) -> str:
     url = safe_url(reference.url)
     if url:
         parts.append(f"<{url}>")
+    live = live_label(reference)
+    if live:
+        parts.append(f"_({_md(live)})_")
     return " ".join(parts)
 
 
@@ -334,6 +344,9 @@ def _html_reference(
     url = safe_url(reference.url)
     if url:
         parts.append(f'<a class="evidex-ref-link" href="{_e(url)}" rel="noopener noreferrer">{_e(url)}</a>')
+    live = live_label(reference)
+    if live:
+        parts.append(f'<span class="evidex-ref-live">{_e(live)}</span>')
     if document_href is not None:
         anchor = f"#p-{passage_id}" if passage_id is not None else ""
         href = _e(document_href(reference.document_id) + anchor)
@@ -469,6 +482,9 @@ def _term_reference(reference: Reference) -> Text:
     url = safe_url(reference.url)
     if url:
         line.append("\n" + url, style="dim underline")
+    live = live_label(reference)
+    if live:
+        line.append("\n" + live, style="italic green")
     return line
 
 

@@ -102,8 +102,25 @@ class _Ingest:
         for path, fmt in files:
             self.summary.files += 1
             self.file(path, fmt)
+        return self.finish(started)
+
+    def documents(self, documents: Iterable[Document], source: str) -> IngestSummary:
+        started = time.perf_counter()
+        self.library.reconcile()
+        batch: list[Document] = []
+        for document in documents:
+            batch.append(document)
+            if len(batch) >= self.batch_size:
+                self.write(batch, source)
+                batch = []
+        self.write(batch, source)
+        # a handful of records does not warrant rewriting the whole index (seconds on a large library)
+        return self.finish(started, optimize=False)
+
+    def finish(self, started: float, optimize: bool = True) -> IngestSummary:
         if self.summary.added or self.summary.updated:
-            self.library.lexical.optimize()
+            if optimize:
+                self.library.lexical.optimize()
             update_table(self.library.path, self.new_texts)
             self.new_texts = []
         self.summary.seconds = time.perf_counter() - started
@@ -214,6 +231,15 @@ def ingest(
 ) -> IngestSummary:
     """Ingest files and folders into `library`; bad records are reported, never fatal."""
     return _Ingest(library, batch_size, reporter).run((path, fmt) for path in expand(paths))
+
+
+def ingest_documents(
+    library: Library, documents: Iterable[Document], source: str, batch_size: int = 500
+) -> IngestSummary:
+    """Ingest documents made in memory rather than read from a file (records fetched by a live
+    PubMed search): graded, split, written in batches and indexed exactly like a file's records.
+    `source` is recorded as where they came from (e.g. "live PubMed search")."""
+    return _Ingest(library, batch_size, None).documents(documents, source)
 
 
 def ingest_sample(
