@@ -631,6 +631,7 @@ def serve_command(
     """
     import uvicorn
 
+    from evidex.answer.live import LiveSearch
     from evidex.web.app import create_app
 
     settings = _settings(library, rate_limit=rate_limit)
@@ -642,6 +643,7 @@ def serve_command(
         max_request_bytes=settings.max_request_bytes,
         failed_claims="flag" if show_flagged else "drop",
         signoffs_required=settings.signoffs_required,
+        live=LiveSearch.from_settings(settings) if settings.live_search != "never" else None,
     )
     err.print(f"Evidex serving {lib.path} at http://{host}:{port}/ (Ctrl+C to stop)")
     try:

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+import socket
 
 from fastapi.testclient import TestClient
+
+from evidex.answer.live import LiveSearch
+from evidex.ingest.eutils import EutilsConfig
+from evidex.store.library import Library
+from evidex.web.app import create_app
 
 ASTHMA = "What is the first-line maintenance therapy for asthma in adults?"
 
@@ -136,3 +142,17 @@ def test_openapi_schema_lists_the_endpoints(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/answers", "/api/answers/{answer_id}", "/api/search", "/api/health"} <= set(paths)
     assert "/answers/{answer_id}" not in paths  # pages stay out of the API schema
+
+
+def test_live_search_unreachable_is_one_note_and_the_library_answer(web_library: Library) -> None:
+    with socket.socket() as probe:  # a port nothing listens on: the connection is refused at once
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    live = LiveSearch("when_insufficient", EutilsConfig(base_url=f"http://127.0.0.1:{closed}"), budget=2.0)
+    with TestClient(create_app(web_library, preset="fast", rate_limit=0, live=live)) as live_client:
+        body = live_client.post(
+            "/api/answers", json={"question": "Does zinc shorten the common cold?"}
+        ).json()
+    notes = body["answer"]["notes"]
+    assert any(note.startswith("live PubMed search unavailable") for note in notes), notes
+    assert body["answer"]["verdict"] in ("insufficient evidence", None)

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from evidex import __version__
+from evidex.answer.live import LiveSearch
 from evidex.editorial.service import EditorialService
 from evidex.store.accounts import AccountStore
 from evidex.store.library import Library
@@ -111,6 +112,7 @@ def create_app(
     max_request_bytes: int = 16_384,
     failed_claims: str = "drop",
     signoffs_required: int = 2,
+    live: LiveSearch | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="Evidex",
@@ -120,7 +122,7 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    app.state.service = AnswerService(library, preset, failed_claims)
+    app.state.service = AnswerService(library, preset, failed_claims, live)
     app.state.limiter = RateLimiter(rate_limit)
     app.state.accounts = AccountStore(library.records.engine)
     app.state.editorial = EditorialService(library.records.engine, signoffs_required)

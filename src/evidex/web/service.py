@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from evidex.answer.engine import AnswerEngine
+from evidex.answer.live import LiveSearch
 from evidex.models import Audience, Document, Passage, SearchHit
 from evidex.search.retriever import Retriever, SearchFilters
 from evidex.search.settings import PRESETS, RetrievalSettings
@@ -34,12 +35,18 @@ class DocumentView:
 
 
 class AnswerService:
-    def __init__(self, library: Library, preset: str = "default", failed_claims: str = "drop") -> None:
+    def __init__(
+        self,
+        library: Library,
+        preset: str = "default",
+        failed_claims: str = "drop",
+        live: LiveSearch | None = None,
+    ) -> None:
         if preset not in PRESETS:
             raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
         self.library = library
         self.preset = preset
-        self.engine = AnswerEngine(library, preset, "flag" if failed_claims == "flag" else "drop")
+        self.engine = AnswerEngine(library, preset, "flag" if failed_claims == "flag" else "drop", live=live)
         self.answers = AnswerStore(library.records.engine)
         self._retrievers: dict[str, Retriever] = {preset: self.engine.retriever}
         self._lock = threading.Lock()

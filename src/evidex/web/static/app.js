@@ -5,6 +5,7 @@
 const STAGE_NAMES = {
   queued: "Queued",
   analysing: "Analysing the question",
+  "searching PubMed": "Searching PubMed (live)",
   retrieving: "Retrieving evidence",
   composing: "Composing the answer",
   verifying: "Verifying every citation",
