@@ -96,6 +96,35 @@ def _recheck_articles(lib: Library) -> list[Any]:
     return run_recheck(lib)
 
 
+_composer_option = click.option(
+    "--composer",
+    type=click.Choice(["extractive", "llm"]),
+    default="extractive",
+    show_default=True,
+    help="Who writes the statements: the extractive composer (no model) or the configured language "
+    "model (EVIDEX_LLM_BACKEND=openai with EVIDEX_LLM_BASE_URL, or local with EVIDEX_LLM_MODEL_PATH).",
+)
+
+
+def _chat_model(settings: Settings, composer: str) -> Any:
+    """The configured language model when `composer` is llm, else None; a clear error when none is set."""
+    if composer != "llm":
+        return None
+    from evidex.llm.factory import load_chat_model
+    from evidex.llm.protocol import LLMError
+
+    try:
+        model = load_chat_model(settings)
+    except LLMError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if model is None:
+        raise click.UsageError(
+            "--composer llm needs a model: set EVIDEX_LLM_BACKEND=openai and EVIDEX_LLM_BASE_URL "
+            "(vLLM, llama.cpp server, Ollama, a hosted API) or EVIDEX_LLM_BACKEND=local"
+        )
+    return model
+
+
 def _print_json(data: object) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
@@ -542,6 +571,7 @@ THREAD_FILE = "last-question.json"
     help="Search PubMed (NCBI E-utilities) and add what it finds to the library: never, when the "
     "library holds too little, or always (default: $EVIDEX_LIVE_SEARCH or never).",
 )
+@_composer_option
 @_library_option
 def ask_command(
     question: str,
@@ -551,6 +581,7 @@ def ask_command(
     preset: str,
     show_flagged: bool,
     live_search: str | None,
+    composer: str,
     library: Path | None,
 ) -> None:
     """Answer a clinical question from the library: a cited, verified answer page.
@@ -561,6 +592,7 @@ def ask_command(
       evidex ask "What dose?" --follow-up
       evidex ask "What is shingles?" --audience patient --format md
       evidex ask "Does IVIG help in HSV encephalitis?" --live-search when_insufficient
+      EVIDEX_LLM_BACKEND=openai evidex ask "What is the treatment for genital herpes?" --composer llm
     """
     # the answer engine loads its models on first use; importing it here keeps other commands quick
     from evidex.answer.analysis import QuestionError
@@ -579,7 +611,8 @@ def ask_command(
                 )
             previous = QuestionAnalysis.model_validate_json(thread.read_text(encoding="utf-8"))
         live = LiveSearch.from_settings(settings, live_search)
-        engine = AnswerEngine(lib, preset, "flag" if show_flagged else "drop", live=live)
+        llm = _chat_model(settings, composer)
+        engine = AnswerEngine(lib, preset, "flag" if show_flagged else "drop", live=live, llm=llm)
         with err.status("retrieving…") as status:
             try:
                 answer = engine.ask(
@@ -875,6 +908,7 @@ _eval_preset_option = click.option(
 @_cache_option
 @_data_dir_option
 @_eval_preset_option
+@_composer_option
 @_json_option
 def eval_qa_command(
     dataset: str,
@@ -884,6 +918,7 @@ def eval_qa_command(
     cache: Path | None,
     data_dir: Path | None,
     preset: str,
+    composer: str,
     as_json: bool,
 ) -> None:
     """Yes/no accuracy on PubMedQA or BioASQ, with the given contexts and with retrieval.
@@ -909,7 +944,15 @@ def eval_qa_command(
     try:
         with bar:
             report = run_qa_eval(
-                dataset, mode, folder, cache, library, limit, preset, progress=_EvalProgress(bar)
+                dataset,
+                mode,
+                folder,
+                cache,
+                library,
+                limit,
+                preset,
+                progress=_EvalProgress(bar),
+                llm=_chat_model(load_settings(), composer),
             )
     except (EvalError, LibraryError) as exc:
         raise click.ClickException(str(exc)) from exc
@@ -929,15 +972,89 @@ def eval_qa_command(
         out.print(f"[dim]library {escape(str(report.library))}: {escape(report.library_note or '')}[/]")
 
 
+@eval_group.command("mirage")
+@click.option(
+    "--task",
+    "tasks",
+    type=click.Choice(["mmlu", "medqa", "medmcqa", "pubmedqa", "bioasq"]),
+    multiple=True,
+    help="Only these tasks (repeatable; default all five).",
+)
+@click.option("--limit", type=click.IntRange(1, 40), default=None, help="A fixed sample of N per task.")
+@click.option(
+    "--mode",
+    "modes",
+    type=click.Choice(["closed", "retrieval"]),
+    multiple=True,
+    help="closed (question only) and/or retrieval (the library's top passages first); default both.",
+)
+@_library_option
+@_data_dir_option
+@_json_option
+def eval_mirage_command(
+    tasks: tuple[str, ...],
+    limit: int | None,
+    modes: tuple[str, ...],
+    library: Path | None,
+    data_dir: Path | None,
+    as_json: bool,
+) -> None:
+    """Multiple-choice accuracy of the configured language model on MIRAGE, with and without retrieval.
+
+    \b
+    Example:
+      EVIDEX_LLM_BACKEND=openai evidex eval mirage --limit 10
+    """
+    from evidex.evaluation.mirage import TASKS, MirageError, as_dict, as_table, evaluate, load
+    from evidex.search.retriever import Retriever
+    from evidex.search.settings import RetrievalSettings
+
+    settings = _settings(library)
+    model = _chat_model(settings, "llm")
+    try:
+        items = load(_eval_data_dir(data_dir) / "mirage" / "dev.json", tasks or TASKS, limit)
+    except MirageError as exc:
+        raise click.ClickException(str(exc)) from exc
+    chosen = modes or ("closed", "retrieval")
+    bar = _eval_bar()
+    lib = _open(settings) if "retrieval" in chosen else None
+    try:
+        retriever = Retriever(lib, RetrievalSettings.preset("default")) if lib is not None else None
+        with bar:
+            task = bar.add_task("MIRAGE", total=len(items) * len(chosen))
+            scores = evaluate(
+                model,
+                items,
+                retriever,
+                chosen,
+                progress=lambda done, _total: bar.update(task, completed=done),
+            )
+    finally:
+        if lib is not None:
+            lib.close()
+    name = getattr(model, "name", "model")
+    if as_json:
+        _print_json(as_dict(scores, name))
+    else:
+        out.print(as_table(scores, name))
+
+
 @eval_group.command("citations")
 @click.option("--limit", type=click.IntRange(min=2), default=100, show_default=True, help="Questions asked.")
 @_library_option
 @_data_dir_option
 @_eval_preset_option
 @click.option("--verbose", is_flag=True, help="List each question with its claim and support counts.")
+@_composer_option
 @_json_option
 def eval_citations_command(
-    limit: int, library: Path | None, data_dir: Path | None, preset: str, verbose: bool, as_json: bool
+    limit: int,
+    library: Path | None,
+    data_dir: Path | None,
+    preset: str,
+    verbose: bool,
+    composer: str,
+    as_json: bool,
 ) -> None:
     """Citation recall and precision (ALCE-style) of answers from your library.
 
@@ -956,10 +1073,12 @@ def eval_citations_command(
     except EvalError as exc:
         raise click.ClickException(str(exc)) from exc
     bar = _eval_bar()
-    with _open(_settings(library)) as lib:
+    settings = _settings(library)
+    llm = _chat_model(settings, composer)
+    with _open(settings) as lib:
         try:
             with bar:
-                report = run_citation_eval(lib, questions, preset, progress=_EvalProgress(bar))
+                report = run_citation_eval(lib, questions, preset, progress=_EvalProgress(bar), llm=llm)
         except (EvalError, LibraryError) as exc:
             raise click.ClickException(str(exc)) from exc
     if as_json:

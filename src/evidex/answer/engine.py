@@ -10,19 +10,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
 from evidex.answer import audience as plain
 from evidex.answer.analysis import analyse
-from evidex.answer.extractive import Candidate, candidates, pick
+from evidex.answer.extractive import candidates, pick
 from evidex.answer.follow_ups import suggest
 from evidex.answer.live import LiveOutcome, LiveSearch, mark_live
+from evidex.answer.llm_composer import MAX_PASSAGES, ComposerFailed, Composition
+from evidex.answer.llm_composer import compose as llm_compose
 from evidex.answer.select import Relevance, SelectedEvidence, select
 from evidex.answer.stance import stance_score
 from evidex.answer.verdict import Vote, decide
 from evidex.answer.verify import ClaimVerifier
 from evidex.ingest.text_utils import split_sentences
+from evidex.llm.protocol import ChatModel
 from evidex.models import (
     Answer,
     AnswerSection,
@@ -46,6 +50,17 @@ VOTE_COVERAGE = 0.5
 Progress = Callable[[str], None]
 
 
+@dataclass(frozen=True)
+class Draft:
+    """A statement some composer wrote, the evidence it cites, and the extractive role it fills."""
+
+    heading: str
+    text: str
+    items: list[SelectedEvidence]
+    role: str | None
+    rewrite: bool = True  # patient pages put extractive sentences in plain words; the LLM already did
+
+
 class AnswerEngine:
     """Answers questions from one library; keeps the retriever and verifier warm between questions."""
 
@@ -56,8 +71,10 @@ class AnswerEngine:
         failed_claims: Literal["drop", "flag"] = "drop",
         verifier: ClaimVerifier | None = None,
         live: LiveSearch | None = None,
+        llm: ChatModel | None = None,
     ) -> None:
         self.library = library
+        self.llm = llm
         self.retriever = Retriever(library, RetrievalSettings.preset(preset))
         self.failed_claims = failed_claims
         self._verifier = verifier
@@ -116,10 +133,35 @@ class AnswerEngine:
         relevance = Relevance(analysis.question, analysis.entities, self.library.lexical)
         evidence = select(relevance, hits, audience)
         report("composing")
-        chosen = pick(candidates(analysis, evidence, audience, relevance))
+        drafts: list[Draft] | None = None
+        composed: Composition | None = None
+        failure = ""
+        if self.llm is not None and evidence:
+            try:
+                composed = llm_compose(
+                    self.llm,
+                    analysis,
+                    audience,
+                    [item.hit for item in evidence],
+                    on_progress=lambda n: report(f"composing: {n} tokens") if n % 25 == 0 else None,
+                )
+                given = evidence[:MAX_PASSAGES]
+                drafts = [
+                    Draft(d.heading, d.text, [given[n - 1] for n in d.passages], None, rewrite=False)
+                    for d in composed.claims
+                ]
+            except ComposerFailed as exc:
+                failure = f"the language model could not compose this answer ({exc}); extractive answer shown"
+        if drafts is None:
+            drafts = [
+                Draft(c.heading, c.text, [c.evidence], c.role.value)
+                for c in pick(candidates(analysis, evidence, audience, relevance))
+            ]
         stage("compose")
         report("verifying")
-        answer = self._page(analysis, audience, evidence, chosen, relevance)
+        answer = self._page(analysis, audience, evidence, drafts, relevance, composed)
+        if failure:
+            answer.notes.append(failure)
         stage("verify")
         return answer
 
@@ -141,50 +183,41 @@ class AnswerEngine:
         analysis: QuestionAnalysis,
         audience: Audience,
         evidence: list[SelectedEvidence],
-        chosen: list[Candidate],
+        drafts: list[Draft],
         relevance: Relevance,
+        composed: Composition | None = None,
     ) -> Answer:
         references: dict[str, Reference] = {}
         cited: dict[int, Evidence] = {}
         sections: dict[str, list[Claim]] = {}
         verification = Verification(method=self.verifier.method)
-        for candidate in chosen:
-            hit = candidate.evidence.hit
-            text = candidate.text
-            if audience is Audience.PATIENT:
-                text = plain.shorten(plain.plain_language(text))
-            reference = references.get(hit.document_id)
-            number = reference.number if reference else len(references) + 1
-            claim = Claim(text=text, citations=[number], passage_ids=[hit.passage_id])
-            checked = self.verifier.verify(claim, {hit.passage_id: hit.text})
-            verification.checked += 1
-            if not checked.verified:
-                reason = checked.flagged or "not supported by its cited passage"
-                verification.dropped_reasons.append(f"{text[:80]}… — {reason}")
-                if self.failed_claims == "drop":
-                    verification.dropped += 1
-                    continue
-                verification.flagged += 1
-            else:
-                verification.kept += 1
-            if reference is None:
-                references[hit.document_id] = self._reference(number, candidate.evidence)
-            cited.setdefault(
-                hit.passage_id,
-                Evidence(reference=number, passage_id=hit.passage_id, section=hit.section, text=hit.text),
-            )
-            sections.setdefault(candidate.heading, []).append(checked)
+        if composed is not None:
+            verification.dropped_reasons.extend(composed.rejected)
+        for draft in drafts:
+            checked = self._check(draft, audience, references, cited, verification)
+            if checked is not None:
+                sections.setdefault(draft.heading, []).append(checked)
+        llm_bottom: str | None = None
+        if composed is not None and composed.bottom_line is not None and sections:
+            given = evidence[:MAX_PASSAGES]
+            bottom = composed.bottom_line
+            draft = Draft("", bottom.text, [given[n - 1] for n in bottom.passages], None, rewrite=False)
+            checked = self._check(draft, audience, references, cited, verification, count=False)
+            if checked is not None and checked.verified:
+                llm_bottom = f"{checked.text} [{', '.join(str(n) for n in checked.citations)}]"
 
         verdict, strength = None, None
         if analysis.is_yes_no:
             votes = self._votes(analysis, evidence, relevance)
             verdict, strength, _ = decide(votes)
         if not sections:
-            return self._insufficient(analysis, audience, verification)
+            page = self._insufficient(analysis, audience, verification)
+            page.notes = self._llm_notes(composed)
+            return page
 
         section_list = [AnswerSection(heading=h, claims=c) for h, c in sections.items()]
         first = section_list[0].claims[0]
-        bottom_line = f"{first.text} [{first.citations[0]}]"
+        bottom_line = llm_bottom or f"{first.text} [{first.citations[0]}]"
         if verdict is Verdict.INSUFFICIENT:
             # nothing here answers the question: one plainly labelled list, never "Recommended treatment"
             claims = [claim for section in section_list for claim in section.claims]
@@ -206,7 +239,7 @@ class AnswerEngine:
                 )
             )
         body = " ".join(claim.text for section in section_list for claim in section.claims)
-        covered = {candidate.role.value for candidate in chosen}
+        covered = {draft.role for draft in drafts if draft.role is not None}
         return Answer(
             question=analysis.question,
             audience=audience,
@@ -221,8 +254,83 @@ class AnswerEngine:
             follow_ups=suggest(analysis, covered, []),
             verification=verification,
             reading_grade=round(plain.flesch_kincaid_grade(body), 1) if body else None,
-            notes=notes,
+            notes=notes + self._llm_notes(composed),
+            composer=f"llm:{composed.model}" if composed is not None else "extractive",
         )
+
+    def _check(
+        self,
+        draft: Draft,
+        audience: Audience,
+        references: dict[str, Reference],
+        cited: dict[int, Evidence],
+        verification: Verification,
+        count: bool = True,
+    ) -> Claim | None:
+        """Verify one drafted statement against the passages it cites; None when it is dropped.
+
+        Reference numbers are given in order of first use; a dropped statement's sources get none.
+        """
+        text = draft.text
+        if audience is Audience.PATIENT and draft.rewrite:
+            text = plain.shorten(plain.plain_language(text))
+        numbers: list[int] = []
+        fresh: dict[str, tuple[int, SelectedEvidence]] = {}
+        for item in draft.items:
+            document_id = item.hit.document_id
+            if document_id in references:
+                number = references[document_id].number
+            elif document_id in fresh:
+                number = fresh[document_id][0]
+            else:
+                number = len(references) + len(fresh) + 1
+                fresh[document_id] = (number, item)
+            if number not in numbers:
+                numbers.append(number)
+        passage_ids = list(dict.fromkeys(item.hit.passage_id for item in draft.items))
+        claim = Claim(text=text, citations=numbers, passage_ids=passage_ids)
+        checked = self.verifier.verify(claim, {item.hit.passage_id: item.hit.text for item in draft.items})
+        if count:
+            verification.checked += 1
+        if not checked.verified:
+            reason = checked.flagged or "not supported by its cited passage"
+            if count:
+                verification.dropped_reasons.append(f"{text[:80]}… — {reason}")
+            if self.failed_claims == "drop" or not count:
+                if count:
+                    verification.dropped += 1
+                return None
+            verification.flagged += 1
+        elif count:
+            verification.kept += 1
+        for document_id, (number, item) in fresh.items():
+            references[document_id] = self._reference(number, item)
+        for item in draft.items:
+            hit = item.hit
+            number = references[hit.document_id].number
+            cited.setdefault(
+                hit.passage_id,
+                Evidence(reference=number, passage_id=hit.passage_id, section=hit.section, text=hit.text),
+            )
+        return checked
+
+    @staticmethod
+    def _llm_notes(composed: Composition | None) -> list[str]:
+        if composed is None:
+            return []
+        notes = [
+            f"composed by the language model {composed.model} in {composed.seconds:.1f} s "
+            f"({composed.prompt_tokens} prompt + {composed.completion_tokens} completion tokens); "
+            "every statement was verified against the passages it cites"
+        ]
+        if composed.rejected:
+            notes.append(f"{len(composed.rejected)} statement(s) rejected for citing passages not given")
+        if composed.repaired:
+            notes.append(
+                f"{len(composed.repaired)} citation(s) corrected to the passage that states the sentence "
+                "word for word"
+            )
+        return notes
 
     @staticmethod
     def _votes(

@@ -29,6 +29,7 @@ from evidex.answer.engine import AnswerEngine
 from evidex.answer.verify import ClaimVerifier, is_extractive
 from evidex.evaluation.qa import load_bioasq_all, load_pubmedqa
 from evidex.evaluation.retrieval import EvalError, EvalProgress
+from evidex.llm.protocol import ChatModel
 from evidex.models import Answer, Claim
 from evidex.store.library import Library
 
@@ -202,11 +203,12 @@ def run_citation_eval(
     preset: str = "default",
     verifier: ClaimVerifier | None = None,
     progress: EvalProgress | None = None,
+    llm: ChatModel | None = None,
 ) -> CitationReport:
     """Answer each (source, question) with failed claims flagged and judge every claim's citations."""
     if not questions:
         raise EvalError("no questions to evaluate")
-    engine = AnswerEngine(library, preset, failed_claims="flag", verifier=verifier)
+    engine = AnswerEngine(library, preset, failed_claims="flag", verifier=verifier, llm=llm)
     pages: list[PageJudgement] = []
     if progress:
         progress.start("citations", len(questions))

@@ -37,6 +37,7 @@ from evidex.evaluation.metrics import percentile
 from evidex.evaluation.retrieval import EvalError, EvalProgress, _IngestReporter
 from evidex.ingest.runner import ingest
 from evidex.ingest.text_utils import split_sentences
+from evidex.llm.protocol import ChatModel
 from evidex.models import EvidenceKind, Verdict
 from evidex.store.library import Library
 
@@ -326,9 +327,13 @@ def _run_contexts(items: list[QaItem], progress: EvalProgress | None) -> ModeRes
 
 
 def _run_retrieval(
-    items: list[QaItem], library: Library, preset: str, progress: EvalProgress | None
+    items: list[QaItem],
+    library: Library,
+    preset: str,
+    progress: EvalProgress | None,
+    llm: ChatModel | None = None,
 ) -> ModeResult:
-    engine = AnswerEngine(library, preset)
+    engine = AnswerEngine(library, preset, llm=llm)
     predicted: list[Label] = []
     seconds: list[float] = []
     verdicts: Counter[str] = Counter()
@@ -368,6 +373,7 @@ def run_qa_eval(
     limit: int | None = None,
     preset: str = "default",
     progress: EvalProgress | None = None,
+    llm: ChatModel | None = None,
 ) -> QaReport:
     """Accuracy of `mode` ("contexts", "retrieval" or "both") on the first `limit` questions."""
     if mode not in MODES:
@@ -387,5 +393,5 @@ def run_qa_eval(
             report.library_note = "the given library (not a benchmark-only library)"
         report.library = library_path
         with Library(library_path) as library:
-            report.results.append(_run_retrieval(items, library, preset, progress))
+            report.results.append(_run_retrieval(items, library, preset, progress, llm))
     return report
