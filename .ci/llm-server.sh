@@ -16,7 +16,8 @@ start)
         --n_ctx 4096 --n_threads 2 >"$LOG" 2>&1 &
     echo $! >"$PIDFILE"
     for _ in $(seq 1 120); do
-        if curl -sf "http://127.0.0.1:$PORT/v1/models" >/dev/null 2>&1; then
+        if $PY -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$PORT/v1/models', timeout=2)" \
+            >/dev/null 2>&1; then
             echo "http://127.0.0.1:$PORT/v1"
             exit 0
         fi
