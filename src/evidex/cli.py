@@ -651,9 +651,16 @@ def ask_command(
     help="Answers and searches per minute per client (0: none; default $EVIDEX_RATE_LIMIT or 60).",
 )
 @click.option("--show-flagged", is_flag=True, help="Show claims that failed verification, flagged.")
+@_composer_option
 @_library_option
 def serve_command(
-    host: str, port: int, preset: str, rate_limit: int | None, show_flagged: bool, library: Path | None
+    host: str,
+    port: int,
+    preset: str,
+    rate_limit: int | None,
+    show_flagged: bool,
+    composer: str,
+    library: Path | None,
 ) -> None:
     """Serve the web app and JSON API (pages at /, API under /api, schema at /openapi.json).
 
@@ -677,6 +684,7 @@ def serve_command(
         failed_claims="flag" if show_flagged else "drop",
         signoffs_required=settings.signoffs_required,
         live=LiveSearch.from_settings(settings) if settings.live_search != "never" else None,
+        llm=_chat_model(settings, composer),
     )
     err.print(f"Evidex serving {lib.path} at http://{host}:{port}/ (Ctrl+C to stop)")
     try:

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from evidex import __version__
 from evidex.answer.live import LiveSearch
 from evidex.editorial.service import EditorialService
+from evidex.llm.protocol import ChatModel
 from evidex.store.accounts import AccountStore
 from evidex.store.library import Library
 from evidex.web import api, editorial_api, editorial_pages, pages
@@ -113,6 +114,7 @@ def create_app(
     failed_claims: str = "drop",
     signoffs_required: int = 2,
     live: LiveSearch | None = None,
+    llm: ChatModel | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="Evidex",
@@ -122,7 +124,7 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    app.state.service = AnswerService(library, preset, failed_claims, live)
+    app.state.service = AnswerService(library, preset, failed_claims, live, llm)
     app.state.limiter = RateLimiter(rate_limit)
     app.state.accounts = AccountStore(library.records.engine)
     app.state.editorial = EditorialService(library.records.engine, signoffs_required)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from evidex.answer.engine import AnswerEngine
 from evidex.answer.live import LiveSearch
+from evidex.llm.protocol import ChatModel
 from evidex.models import Audience, Document, Passage, SearchHit
 from evidex.search.retriever import Retriever, SearchFilters
 from evidex.search.settings import PRESETS, RetrievalSettings
@@ -41,12 +42,15 @@ class AnswerService:
         preset: str = "default",
         failed_claims: str = "drop",
         live: LiveSearch | None = None,
+        llm: ChatModel | None = None,
     ) -> None:
         if preset not in PRESETS:
             raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
         self.library = library
         self.preset = preset
-        self.engine = AnswerEngine(library, preset, "flag" if failed_claims == "flag" else "drop", live=live)
+        self.engine = AnswerEngine(
+            library, preset, "flag" if failed_claims == "flag" else "drop", live=live, llm=llm
+        )
         self.answers = AnswerStore(library.records.engine)
         self._retrievers: dict[str, Retriever] = {preset: self.engine.retriever}
         self._lock = threading.Lock()

@@ -43,6 +43,11 @@ function streamForm(form, submitter) {
   events.addEventListener("stage", (event) => {
     const stage = JSON.parse(event.data).stage;
     const previous = stages.lastElementChild;
+    if (stage.startsWith("composing:") && previous && previous.dataset.stage.startsWith("composing")) {
+      previous.textContent = "Composing the answer (" + stage.slice(11).trim() + " written)";
+      previous.dataset.stage = stage;
+      return;
+    }
     if (previous) previous.classList.add("done");
     const item = document.createElement("li");
     item.textContent = STAGE_NAMES[stage] || stage;
