@@ -21,6 +21,7 @@ from evidex.answer.follow_ups import suggest
 from evidex.answer.live import LiveOutcome, LiveSearch, mark_live
 from evidex.answer.llm_composer import MAX_PASSAGES, ComposerFailed, Composition
 from evidex.answer.llm_composer import compose as llm_compose
+from evidex.answer.predicates import copular_predicate, speaks_to
 from evidex.answer.select import Relevance, SelectedEvidence, select
 from evidex.answer.stance import stance_score
 from evidex.answer.verdict import Vote, decide
@@ -336,15 +337,19 @@ class AnswerEngine:
     def _votes(
         analysis: QuestionAnalysis, evidence: list[SelectedEvidence], relevance: Relevance
     ) -> list[Vote]:
-        """Stances of the sentences that are about the claim: they name its subject and cover at
-        least half of the question's weighted terms. Evidence about something else does not vote."""
+        """Stances of the sentences that are about the claim: they name its subject, cover at least half
+        of the question's weighted terms and, for "Is X P?" claims, speak to P. Evidence about something
+        else does not vote."""
         claim = analysis.claim or analysis.question
+        predicate = copular_predicate(claim)
         votes: list[Vote] = []
         for item in evidence:
             for sentence in _sentences(item.hit.text):
                 share = relevance.coverage(sentence)
                 if share < VOTE_COVERAGE or not relevance.mentions_subject(sentence):
                     continue
+                if predicate is not None and not speaks_to(predicate, sentence):
+                    continue  # "Is X curable?" is decided only by sentences about curing X
                 votes.append(Vote(stance_score(claim, sentence), item.hit.kind, share, item.hit.document_id))
         return votes
 
