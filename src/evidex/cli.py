@@ -1020,7 +1020,7 @@ def eval_mirage_command(
     settings = _settings(library)
     model = _chat_model(settings, "llm")
     try:
-        items = load(_eval_data_dir(data_dir) / "mirage" / "dev.json", tasks or TASKS, limit)
+        items = load(_eval_data_dir(data_dir) / "eval" / "mirage" / "dev.json", tasks or TASKS, limit)
     except MirageError as exc:
         raise click.ClickException(str(exc)) from exc
     chosen = modes or ("closed", "retrieval")
