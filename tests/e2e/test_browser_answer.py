@@ -230,3 +230,43 @@ def test_a_keyboard_user_can_open_a_citation_and_reach_its_source_link(
     expect(source).to_be_focused()
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/documents/"))
+
+
+CONTRAST_SCRIPT = """
+() => {
+  const parse = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (let node = el; node; node = node.parentElement) {
+      const c = parse(getComputedStyle(node).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const out = [];
+  for (const el of document.querySelectorAll("main *, header *, footer *, .edu-banner")) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    const style = getComputedStyle(el);
+    if (!own || style.visibility === "hidden" || style.display === "none" || el.closest("[hidden]")) continue;
+    const fg = lum(parse(style.color).slice(0, 3));
+    const bg = lum(background(el));
+    const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+    out.push({ text: el.textContent.trim().slice(0, 40), tag: el.tagName, cls: el.className, ratio });
+  }
+  return out;
+}
+"""
+
+
+def test_text_on_the_answer_page_meets_wcag_aa_contrast(
+    page: Page, server_url: str, ivig_answer: dict[str, Any]
+) -> None:
+    page.goto(server_url + ivig_answer["url"])
+    checked = page.evaluate(CONTRAST_SCRIPT)
+    assert len(checked) > 40  # headline, bullets, references, badges, footer ...
+    low = [item for item in checked if item["ratio"] < 4.5]
+    assert not low, low
+    assert {"evidex-badge" in str(item["cls"]) for item in checked} == {True, False}  # badges were checked
