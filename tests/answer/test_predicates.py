@@ -84,3 +84,14 @@ def test_description_alone_cannot_say_a_cancer_is_curable(tmp_path: Path) -> Non
 
 def test_evidence_about_cure_decides_it(tmp_path: Path) -> None:
     assert _ask(tmp_path, DESCRIPTION, CURE) is Verdict.YES
+
+
+def test_evidence_must_name_the_specific_words_of_the_subject() -> None:
+    from evidex.answer.select import SPECIFIC_WEIGHT, Relevance
+
+    relevance = Relevance("How do you make an IO game?", ["IO game"], None)
+    relevance.weights = {"io": SPECIFIC_WEIGHT + 1, "game": SPECIFIC_WEIGHT + 1}  # both rare in a library
+    assert not relevance.names_subject("173 Met io nine toxicity in chickens")
+    assert relevance.names_subject("An IO game is played in the browser.")
+    relevance.weights["game"] = 1.0  # a common word need not be there
+    assert relevance.names_subject("173 Met io nine toxicity in chickens")

@@ -18,6 +18,8 @@ from evidex.search.synonyms import expand_query
 from evidex.store.fts import FtsIndex
 
 _STEM = 5
+SPECIFIC_WEIGHT = math.log(100.0)
+"""The IDF weight of a term found in about 1 % of passages: rarer subject words must be in the evidence."""
 
 
 def stems(text: str) -> set[str]:
@@ -68,6 +70,19 @@ class Relevance:
     def has_key_term(self, text: str) -> bool:
         return self.key_term is None or self._present(self.key_term, stems(text))
 
+    def names_subject(self, text: str) -> bool:
+        """Whether `text` holds the specific words of the question's subject (those in under 1 % of passages).
+
+        "How do you make an IO game?" must not be answered from passages that mention neither IO
+        games nor anything like them; common words of the subject ("kidney problems") are not required,
+        since the evidence says them otherwise ("renal impairment").
+        """
+        required = [term for term in self.subject if self.weights[term] >= SPECIFIC_WEIGHT]
+        if not required:
+            return True
+        words = stems(text)
+        return all(self._present(term, words) for term in required)
+
     def mentions_subject(self, text: str) -> bool:
         """Whether `text` names the question's first entity (the thing a yes/no question is about)."""
         if not self.subject:
@@ -117,6 +132,8 @@ def select(
         text = f"{hit.title} {hit.text}"
         share = relevance.coverage(text)
         if share < min_coverage or hit.retracted or not relevance.has_key_term(text):
+            continue
+        if not relevance.names_subject(text):  # about something else that shares words with the question
             continue
         kept = per_document.setdefault(hit.document_id, [])
         if len(kept) < max_per_document:
