@@ -378,3 +378,26 @@ def test_every_page_links_articles_and_the_account_state(
         assert 'href="/articles"' in home and 'href="/login"' in home and 'href="/editorial"' not in home
     signed_in = sign_in(staff.reviewer).get("/").text
     assert 'href="/editorial"' in signed_in and 'action="/logout"' in signed_in and "Dr Ada One" in signed_in
+
+
+def test_an_editor_writes_a_new_version_from_the_article_page(
+    staff: Staff, sign_in: SignIn, saved_answer_id: str
+) -> None:
+    editor, reviewer = sign_in(staff.editor), sign_in(staff.reviewer)
+    article = _create(editor, saved_answer_id)
+    page = editor.get(article).text
+    assert "Write a new version" in page and "version 2, in draft" in page
+    assert "Write a new version" not in reviewer.get(article).text  # reviewers do not write versions
+    refused = reviewer.post(f"{article}/versions", data={"expected_revision": str(_revision(page))})
+    assert refused.status_code == 403
+    stale = editor.post(f"{article}/versions", data={"expected_revision": "0"})
+    assert stale.status_code == 409 and "reload it and try again" in stale.text
+    written = editor.post(
+        f"{article}/versions", data={"expected_revision": str(_revision(page))}, follow_redirects=False
+    )
+    assert written.status_code == 303 and written.headers["location"] == article
+    after = editor.get(article).text
+    assert "Sign-offs for version 2" in after and "version 3, in draft" in after
+    _act(editor, article, "submit")
+    _act(reviewer, article, "start_review")
+    assert "Write a new version" not in editor.get(article).text  # not while under review

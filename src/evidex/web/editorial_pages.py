@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from evidex.answer.render import render_html
 from evidex.editorial import service as ed
 from evidex.editorial.workflow import RULES, Action, Status
+from evidex.models import Audience
 from evidex.store.accounts import Role, User
 from evidex.web import auth
 from evidex.web.editorial_api import (
@@ -304,6 +305,31 @@ def claim_comment(
     except ed.EditorialError as exc:
         return _refused(request, user, article_id, exc, "")
     return RedirectResponse(f"/articles/{article_id}#comments", status_code=303)
+
+
+@router.post("/articles/{article_id}/versions", response_model=None)
+def new_version(
+    request: Request, article_id: str, expected_revision: Annotated[int | None, Form()] = None
+) -> Response:
+    """Answer the article's question again from the library as it is now: the next version, in draft."""
+    auth.check_origin(request)
+    user = auth.session_user(request)
+    if user is None:
+        return auth.login_redirect(request)
+    if not user.can(Role.EDITOR):
+        raise HTTPException(403, f"{user.username} ({user.role.value}) may not write new versions")
+    editorial = auth.editorial(request)
+    try:
+        article = editorial.article(article_id)
+    except ed.EditorialError as exc:
+        raise http_error(exc) from exc
+    limit(request)
+    saved = request.app.state.service.answer(article.question, Audience(article.audience))
+    try:
+        editorial.new_version(user, article_id, saved.answer, library_state(request), expected_revision)
+    except ed.EditorialError as exc:
+        return _refused(request, user, article_id, exc, "")
+    return RedirectResponse(f"/articles/{article_id}", status_code=303)
 
 
 @router.post("/answers/{answer_id}/article", response_model=None)
