@@ -29,6 +29,7 @@ from evidex.store.schema import (
     transitions,
     users,
 )
+from evidex.store.times import as_utc
 
 EDIT_ROLES = (Role.EDITOR,)
 REVIEW_ROLES = (Role.REVIEWER,)
@@ -109,10 +110,6 @@ class SignOff:
     at: datetime
 
 
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _names(conn: Connection) -> dict[int, str]:
     return {int(row.id): str(row.username) for row in conn.execute(select(users.c.id, users.c.username))}
 
@@ -151,8 +148,8 @@ class EditorialService:
             m["review_round"],
             m["evidence_changed"],
             m["username"],
-            _utc(m["created_at"]),
-            _utc(m["updated_at"]),
+            as_utc(m["created_at"]),
+            as_utc(m["updated_at"]),
         )
 
     def articles(self, status: Status | None = None, published_only: bool = False) -> list[Article]:
@@ -181,7 +178,7 @@ class EditorialService:
             Answer.model_validate_json(m["answer"]),
             dict(m["library_state"]),
             m["username"],
-            _utc(m["created_at"]),
+            as_utc(m["created_at"]),
         )
 
     def published(self, article_id: str) -> tuple[Article, Version]:
@@ -208,7 +205,7 @@ class EditorialService:
                 r.to_status,
                 names.get(r.user_id, "system") if r.user_id is not None else "system",
                 r.comment,
-                _utc(r.at),
+                as_utc(r.at),
             )
             for r in rows
         ]
@@ -224,7 +221,7 @@ class EditorialService:
             query = query.where(signoffs.c.version == version)
         with self.engine.connect() as conn:
             return [
-                SignOff(r.version, r.review_round, r.username, r.display_name, _utc(r.at))
+                SignOff(r.version, r.review_round, r.username, r.display_name, as_utc(r.at))
                 for r in conn.execute(query)
             ]
 
@@ -239,7 +236,8 @@ class EditorialService:
             query = query.where(claim_comments.c.version == version)
         with self.engine.connect() as conn:
             return [
-                ClaimComment(r.version, r.claim, r.username, r.body, _utc(r.at)) for r in conn.execute(query)
+                ClaimComment(r.version, r.claim, r.username, r.body, as_utc(r.at))
+                for r in conn.execute(query)
             ]
 
     def audit(self, object_id: str | None = None, limit: int = 200) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from evidex.store.migrate import migrate
 from evidex.store.schema import api_tokens, users, web_sessions
+from evidex.store.times import as_utc
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 10
@@ -166,9 +167,8 @@ class AccountStore:
             row = conn.execute(query).first()
         if row is None:
             return None
-        expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
         user = _user(row)
-        return user if user.active and expires > datetime.now(UTC) else None
+        return user if user.active and as_utc(row.expires_at) > datetime.now(UTC) else None
 
     def close_session(self, token: str) -> None:
         with self.engine.begin() as conn:

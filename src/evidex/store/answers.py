@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, insert, select
 from evidex.models import Answer
 from evidex.store.migrate import migrate
 from evidex.store.schema import answers
+from evidex.store.times import as_utc
 
 ID_BYTES = 9  # 12 URL-safe characters: unguessable enough that permalinks need no listing guard
 MAX_ID_LENGTH = 32
@@ -67,10 +68,8 @@ class AnswerStore:
             row = conn.execute(select(answers).where(answers.c.id == answer_id)).mappings().first()
         if row is None:
             return None
-        created = row["created_at"]
-        if created.tzinfo is None:  # SQLite hands back naive datetimes
-            created = created.replace(tzinfo=UTC)
-        return SavedAnswer(row["id"], row["parent_id"], created, Answer.model_validate_json(row["payload"]))
+        answer = Answer.model_validate_json(row["payload"])
+        return SavedAnswer(row["id"], row["parent_id"], as_utc(row["created_at"]), answer)
 
     def thread(self, answer_id: str) -> list[SavedAnswer]:
         """The chain of earlier answers this one follows up, oldest first, ending with itself."""
@@ -88,33 +87,23 @@ class AnswerStore:
 
         Follow-ups ("What dose?") are left out: without the question they follow they mean nothing.
         """
-        newest = func.max(answers.c.created_at).label("created_at")
         query = (
-            select(answers.c.question, answers.c.audience, newest)
+            select(answers.c.id, answers.c.question, answers.c.audience, answers.c.created_at)
             .where(answers.c.parent_id.is_(None))
-            .group_by(answers.c.question, answers.c.audience)
-            .order_by(newest.desc())
-            .limit(limit)
+            .order_by(answers.c.created_at.desc())
+            .execution_options(yield_per=100)
         )
+        out: list[RecentQuestion] = []
+        seen: set[tuple[str, str]] = set()
         with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
-            out: list[RecentQuestion] = []
-            for question, audience, created in rows:
-                latest = conn.execute(
-                    select(answers.c.id)
-                    .where(
-                        answers.c.question == question,
-                        answers.c.audience == audience,
-                        answers.c.parent_id.is_(None),
-                    )
-                    .order_by(answers.c.created_at.desc())
-                    .limit(1)
-                ).scalar_one()
-                if isinstance(created, str):  # SQLite returns max() of a datetime column as text
-                    created = datetime.fromisoformat(created)
-                if created.tzinfo is None:
-                    created = created.replace(tzinfo=UTC)
-                out.append(RecentQuestion(latest, question, audience, created))
+            # newest first: the first row of each question and audience is its latest answer
+            for row in conn.execute(query):
+                if (row.question, row.audience) in seen:
+                    continue
+                seen.add((row.question, row.audience))
+                out.append(RecentQuestion(row.id, row.question, row.audience, as_utc(row.created_at)))
+                if len(out) >= limit:
+                    break
         return out
 
     def count(self) -> int:

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, delete, event, func, insert, selec
 from evidex.models import Document, EvidenceKind, Passage
 from evidex.store.migrate import migrate
 from evidex.store.schema import documents, ingested_files, passages
+from evidex.store.times import as_utc
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,6 @@ class DocumentState:
     ingested_at: datetime
     updated_at: datetime
     retracted: bool
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every time Evidex stores is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -244,7 +240,7 @@ class RecordStore:
         ).where(documents.c.id.in_(wanted))
         with self.engine.connect() as conn:
             return {
-                row.id: DocumentState(_aware(row.ingested_at), _aware(row.updated_at), bool(row.retracted))
+                row.id: DocumentState(as_utc(row.ingested_at), as_utc(row.updated_at), bool(row.retracted))
                 for row in conn.execute(query)
             }
 
@@ -254,12 +250,10 @@ class RecordStore:
             n_documents = conn.scalar(select(func.count()).select_from(documents)) or 0
             n_passages = conn.scalar(select(func.count()).select_from(passages)) or 0
             latest = conn.scalar(select(func.max(documents.c.updated_at)))
-        if isinstance(latest, str):
-            latest = datetime.fromisoformat(latest)
         return {
             "documents": int(n_documents),
             "passages": int(n_passages),
-            "latest_change": latest.isoformat() if latest is not None else None,
+            "latest_change": as_utc(latest).isoformat() if latest is not None else None,
         }
 
     def counts(self) -> dict[str, Any]:
