@@ -203,7 +203,7 @@ class AnswerEngine:
             given = evidence[:MAX_PASSAGES]
             bottom = composed.bottom_line
             draft = Draft("", bottom.text, [given[n - 1] for n in bottom.passages], None, rewrite=False)
-            checked = self._check(draft, audience, references, cited, verification, count=False)
+            checked = self._check(draft, audience, references, cited, None)
             if checked is not None and checked.verified:
                 llm_bottom = f"{checked.text} [{', '.join(str(n) for n in checked.citations)}]"
 
@@ -265,12 +265,13 @@ class AnswerEngine:
         audience: Audience,
         references: dict[str, Reference],
         cited: dict[int, Evidence],
-        verification: Verification,
-        count: bool = True,
+        verification: Verification | None,
     ) -> Claim | None:
         """Verify one drafted statement against the passages it cites; None when it is dropped.
 
         Reference numbers are given in order of first use; a dropped statement's sources get none.
+        With `verification` None (the LLM's bottom line) nothing is counted and a failure is always
+        dropped, whatever `failed_claims` says.
         """
         text = draft.text
         if audience is Audience.PATIENT and draft.rewrite:
@@ -291,19 +292,20 @@ class AnswerEngine:
         passage_ids = list(dict.fromkeys(item.hit.passage_id for item in draft.items))
         claim = Claim(text=text, citations=numbers, passage_ids=passage_ids)
         checked = self.verifier.verify(claim, {item.hit.passage_id: item.hit.text for item in draft.items})
-        if count:
+        keep_flagged = verification is not None and self.failed_claims == "flag"
+        if verification is not None:
             verification.checked += 1
-        if not checked.verified:
-            reason = checked.flagged or "not supported by its cited passage"
-            if count:
+            if checked.verified:
+                verification.kept += 1
+            else:
+                reason = checked.flagged or "not supported by its cited passage"
                 verification.dropped_reasons.append(f"{text[:80]}… — {reason}")
-            if self.failed_claims == "drop" or not count:
-                if count:
+                if keep_flagged:
+                    verification.flagged += 1
+                else:
                     verification.dropped += 1
-                return None
-            verification.flagged += 1
-        elif count:
-            verification.kept += 1
+        if not checked.verified and not keep_flagged:
+            return None
         for document_id, (number, item) in fresh.items():
             references[document_id] = self._reference(number, item)
         for item in draft.items:
