@@ -150,7 +150,7 @@ class StaffSummary(BaseModel):
     audience: str
     status: Status
     status_label: str
-    revision: int
+    revision: int = Field(description="Send back as expected_revision so a concurrent change gives 409.")
     current_version: int
     published_version: int | None
     created_by: str
@@ -192,23 +192,11 @@ class VersionOut(BaseModel):
     answer: Answer
 
 
-class StaffArticle(BaseModel):
+class StaffArticle(StaffSummary):
     """The whole record for editors and reviewers, with the actions the caller may take now."""
 
-    id: str
-    url: str
-    question: str
-    audience: str
-    status: Status
-    status_label: str
-    revision: int = Field(description="Send back as expected_revision so a concurrent change gives 409.")
-    current_version: int
-    published_version: int | None
     review_round: int
-    evidence_changed: str | None
-    created_by: str
     created_at: datetime
-    updated_at: datetime
     signoffs_required: int
     version: VersionOut
     signoffs: list[SignOffOut] = Field(description="Every sign-off of every version and round.")
@@ -276,20 +264,9 @@ def staff_article(svc: EditorialService, article_id: str, user: User) -> StaffAr
     article = svc.article(article_id)
     version = svc.version(article_id)
     return StaffArticle(
-        id=article.id,
-        url=_url(article.id),
-        question=article.question,
-        audience=article.audience,
-        status=article.status,
-        status_label=article.status.label,
-        revision=article.revision,
-        current_version=article.current_version,
-        published_version=article.published_version,
+        **_staff_summary(article).model_dump(),
         review_round=article.review_round,
-        evidence_changed=article.evidence_changed,
-        created_by=article.created_by,
         created_at=article.created_at,
-        updated_at=article.updated_at,
         signoffs_required=svc.signoffs_required,
         version=VersionOut(
             number=version.number,
