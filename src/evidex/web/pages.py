@@ -19,8 +19,9 @@ from evidex import __version__
 from evidex.answer.analysis import QuestionError
 from evidex.answer.render import audience_label, render_html, safe_url
 from evidex.models import DISCLAIMER, Audience
+from evidex.web.api import service
 from evidex.web.limits import limit
-from evidex.web.service import MAX_QUESTION_CHARS, AnswerService, NotFound
+from evidex.web.service import MAX_QUESTION_CHARS, NotFound
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.globals.update(
@@ -35,11 +36,6 @@ router = APIRouter(include_in_schema=False)
 
 def document_href(document_id: str) -> str:
     return "/documents/" + quote(document_id, safe=":")
-
-
-def service(request: Request) -> AnswerService:
-    svc: AnswerService = request.app.state.service
-    return svc
 
 
 def not_found(request: Request, message: str) -> HTMLResponse:
