@@ -10,6 +10,7 @@ from evidex.ingest.embedding import embed_missing
 from evidex.ingest.runner import ingest
 from evidex.models import EvidenceKind
 from evidex.search.embedder import load_embedder
+from evidex.search.query import QueryError
 from evidex.search.retriever import Retriever, SearchFilters
 from evidex.search.settings import RetrievalSettings
 from evidex.store.library import Library
@@ -122,3 +123,14 @@ def test_without_vectors_search_is_lexical_and_says_why(tmp_path: Path) -> None:
 def test_unknown_preset_is_refused() -> None:
     with pytest.raises(ValueError, match="fast, default, best"):
         RetrievalSettings.preset("turbo")
+
+
+def test_hybrid_search_with_the_dense_worker_matches_and_fails_cleanly(library: Library) -> None:
+    retriever = Retriever(library, RetrievalSettings.preset("default"))
+    first = retriever.search("heart attack aspirin", 3)
+    again = retriever.search("heart attack aspirin", 3)
+    assert _titles(first)[0] == "Aspirin after myocardial infarction"
+    assert [(h.passage_id, h.score) for h in first] == [(h.passage_id, h.score) for h in again]
+    with pytest.raises(QueryError):
+        retriever.search("?? !!", 3)  # nothing to search for: the error, not a stuck worker
+    assert _titles(retriever.search("heart attack aspirin", 3)) == _titles(first)

@@ -82,6 +82,22 @@ def test_prune_common_leaves_small_libraries_alone(index: FtsIndex) -> None:
     assert index.prune_common(terms, 0.10, min_count=41) == ["huntington", "treatment", "chorea"]
 
 
+def test_prune_common_fits_the_posting_budget(index: FtsIndex) -> None:
+    # chorea 2, huntington 2, treatment 41, patients 42 passages
+    terms = ["patients", "huntington", "chorea"]
+    assert index.prune_common(terms, 1.0, min_count=0, max_postings=10) == ["huntington", "chorea"]
+    assert index.prune_common(terms, 1.0, min_count=0, max_postings=200) == terms  # fits: untouched
+    assert index.prune_common(terms, 1.0, min_count=0, max_postings=3) == ["chorea"]  # rarest first
+    # the rarest word stays even when it alone exceeds the budget, unless keep is 0
+    assert index.prune_common(["patients", "treatment"], 1.0, min_count=0, max_postings=5) == ["treatment"]
+    assert index.prune_common(["patients"], 1.0, keep=0, min_count=0, max_postings=5) == []
+    # share first, then budget
+    both = ["patients", "huntington", "treatment", "chorea"]
+    assert index.prune_common(both, 0.10, min_count=0, max_postings=3) == ["chorea"]
+    # words no more common than the floor always stay: small libraries are never pruned
+    assert index.prune_common(both, 1.0, max_postings=3) == both
+
+
 def test_scores_for_matches_search(index: FtsIndex) -> None:
     match = '"huntington" OR "chorea"'
     ranked = dict(index.search(match, 10))

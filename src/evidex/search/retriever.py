@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +72,7 @@ class Retriever:
         self._dense_ready: bool | None = None
         self._abbreviations: Any = None
         self._this_year = dt.date.today().year
+        self._pool: ThreadPoolExecutor | None = None
 
     # -- parts ----------------------------------------------------------------------------------
 
@@ -104,13 +106,13 @@ class Retriever:
         if self._abbreviations is None:
             self._abbreviations = load_table(self.library.path) or False
         extra = phrases_expression(query, expand_query(query, self._abbreviations or None))
-        share = self.settings.max_term_share
-        if extra is None or share >= 1:
+        share, budget = self.settings.max_term_share, self.settings.max_postings
+        if extra is None or (share >= 1 and not budget):
             return extra
         # an expansion as common as a pruned word would cost a visit to much of the index for a
         # down-weighted recall aid: leave it out (no minimum kept; the user's words remain)
         phrases = [phrase.replace('""', '"') for phrase in _PHRASE.findall(extra)]
-        kept = self.library.lexical.prune_common(phrases, share, keep=0)
+        kept = self.library.lexical.prune_common(phrases, share, keep=0, max_postings=budget)
         return terms_expression(kept) if kept else None
 
     def _match(self, query: str) -> tuple[str, list[str]]:
@@ -122,11 +124,11 @@ class Retriever:
         nothing to search for.
         """
         match = match_expression(query)
-        share = self.settings.max_term_share
-        if share >= 1:
+        share, budget = self.settings.max_term_share, self.settings.max_postings
+        if share >= 1 and not budget:
             return match, []
         terms = query_terms(query)
-        kept = self.library.lexical.prune_common(terms, share)
+        kept = self.library.lexical.prune_common(terms, share, max_postings=budget)
         return terms_expression(kept), [term for term in terms if term not in kept]
 
     def _bm25_of(self, match: str, common: list[str], ids: list[int]) -> dict[int, float]:
@@ -178,17 +180,24 @@ class Retriever:
             include_retracted=filters.include_retracted,
         )
         depth = max(k, settings.lexical_k)
-        if settings.lexical:
-            match, common, lexical = self._lexical(query, depth, where)
-        else:
-            (match, common), lexical = self._match(query), []
-        use_dense = settings.needs_vectors and self.dense_ready()
-        query_vector = None
-        dense: list[tuple[int, float]] = []
-        if use_dense:
-            assert self._embedder is not None and self._dense is not None
-            query_vector = self._embedder.embed([query])[0]
-            dense = self._dense.search(query_vector, max(k, settings.dense_k) * (5 if filters.active else 1))
+        pending: Future[tuple[np.ndarray, list[tuple[int, float]]]] | None = None
+        if settings.needs_vectors and self.dense_ready():
+            # the query embedding and the scan of the vectors run beside the BM25 queries (NumPy and
+            # SQLite both release the GIL), so a hybrid query costs the slower of the two, not the sum
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evidex-dense")
+            dense_k = max(k, settings.dense_k) * (5 if filters.active else 1)
+            pending = self._pool.submit(self._dense_candidates, query, dense_k)
+        try:
+            if settings.lexical:
+                match, common, lexical = self._lexical(query, depth, where)
+            else:
+                (match, common), lexical = self._match(query), []
+        except BaseException:
+            if pending is not None:
+                wait([pending])  # never leave the worker busy with a query that already failed
+            raise
+        query_vector, dense = pending.result() if pending is not None else (None, [])
 
         if dense and settings.fusion == "rrf":
             scores = reciprocal_rank_fusion(
@@ -207,6 +216,12 @@ class Retriever:
             scores = {pid: s * self._boost(rows[pid]) for pid, s in scores.items() if pid in rows}
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
         return [self._hit(pid, score, rows[pid]) for pid, score in ranked if pid in rows]
+
+    def _dense_candidates(self, query: str, k: int) -> tuple[np.ndarray, list[tuple[int, float]]]:
+        """The query's vector and its `k` nearest passages (runs on the dense worker thread)."""
+        assert self._embedder is not None and self._dense is not None
+        vector: np.ndarray = self._embedder.embed([query])[0]
+        return vector, self._dense.search(vector, k)
 
     def _convex(
         self,

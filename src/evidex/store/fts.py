@@ -234,25 +234,46 @@ class FtsIndex:
         return count
 
     def prune_common(
-        self, terms: Sequence[str], max_share: float, keep: int = 2, min_count: int = PRUNE_MIN_PASSAGES
+        self,
+        terms: Sequence[str],
+        max_share: float,
+        keep: int = 2,
+        min_count: int = PRUNE_MIN_PASSAGES,
+        max_postings: int = 0,
     ) -> list[str]:
-        """`terms` without those found in more than `max_share` of all passages, in their order.
+        """`terms` without those too common to be worth an OR query over them, in their order.
 
         A term in, say, 30% of passages adds little to BM25 (low IDF) but makes an OR query visit a
-        third of the index. At least the `keep` rarest terms always stay, so a question of common
-        words alone still searches for its most specific ones, and a term in no more than
-        `min_count` passages always stays: visiting that few costs a few milliseconds, so small
-        libraries (where a share says little) are never pruned.
+        third of the index: terms found in more than `max_share` of all passages go first. Then,
+        when `max_postings` is set, the most common of the remaining terms go until the passages
+        the query must visit (the sum of the terms' passage counts) fit the budget — an FTS5 OR
+        query costs time in proportion to that sum (≈0.7 µs per posting at a million passages),
+        so the budget bounds the cost of a long question. At least the `keep` rarest terms always
+        stay by share (so a question of common words alone still searches for its most specific
+        ones) and, unless `keep` is 0, the rarest one by budget; a term in no more than `min_count` passages
+        always stays: visiting that few costs a few milliseconds, so small libraries (where a share
+        says little) are never pruned.
         """
-        if max_share >= 1 or len(terms) <= keep:
+        if (max_share >= 1 and not max_postings) or not terms:
             return list(terms)
-        cap = max(int(max_share * self.passage_count()), min_count)
-        counts = {term: self.term_frequency(term, cap + 1) for term in terms}
-        kept = {term for term in terms if counts[term] <= cap}
+        cap = max(int(max_share * self.passage_count()), min_count) if max_share < 1 else None
+        counts = {term: self.term_frequency(term, None if cap is None else cap + 1) for term in terms}
+        kept = {term for term in terms if cap is None or counts[term] <= cap}
         if len(kept) < keep:
             common = [term for term in terms if term not in kept]
             exact = {term: self.term_frequency(term) for term in common}
+            counts.update(exact)
             kept.update(sorted(common, key=lambda term: exact[term])[: keep - len(kept)])
+        if max_postings and sum(counts[term] for term in kept) > max_postings:
+            visited = 0
+            budgeted: set[str] = set()
+            for term in sorted(kept, key=lambda term: (counts[term], term)):
+                over = visited + counts[term] > max_postings and counts[term] > min_count
+                if over and len(budgeted) >= min(keep, 1):
+                    break
+                budgeted.add(term)
+                visited += counts[term]
+            kept = budgeted
         return [term for term in terms if term in kept]
 
 
