@@ -6,6 +6,7 @@ traceback; every command has `--json` for scripts.
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable
@@ -29,7 +30,12 @@ from rich.table import Table
 from rich.text import Text
 
 from evidex import __version__
-from evidex.ingest.embedding import embed_missing, missing_passages
+from evidex.ingest.embedding import (
+    embed_missing,
+    embed_missing_sentences,
+    missing_passages,
+    missing_sentence_passages,
+)
 from evidex.ingest.formats import FORMATS
 from evidex.ingest.records import SourceError
 from evidex.ingest.runner import IngestSummary, ingest, ingest_sample
@@ -194,28 +200,48 @@ def _report(summary: IngestSummary, as_json: bool) -> None:
         sys.exit(1)
 
 
-def _embed(lib: Library, backend: str | None, as_json: bool) -> dict[str, object]:
-    """Embed every passage that has no vector, with a progress bar; errors end in one line."""
+def _embed(lib: Library, backend: str | None, as_json: bool, sentences: bool = False) -> dict[str, object]:
+    """Embed every passage that has no vector (and, with `sentences`, every passage's sentences),
+    with a progress bar; errors end in one line."""
     try:
         embedder = load_embedder(backend)
         lib.vectors.check_model(embedder.name, embedder.dimensions)
+        if sentences:
+            lib.sentence_vectors.check_model(embedder.name, embedder.dimensions)
     except (EmbedderUnavailable, VectorStoreError) as exc:
         raise click.ClickException(str(exc)) from exc
-    total = len(missing_passages(lib))
-    progress = Progress(
-        SpinnerColumn(),
-        TextColumn("embedding passages"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        _RateColumn(unit="passages/s"),
-        TimeElapsedColumn(),
-        console=err,
-        disable=as_json or total == 0,
-    )
-    with progress:
-        task = progress.add_task("embed", total=total)
-        done = embed_missing(lib, embedder, lambda n: progress.advance(task, n))
-    return {"embedded": done, "model": embedder.name, "backend": embedder.backend}
+    result: dict[str, object] = {"model": embedder.name, "backend": embedder.backend}
+    jobs: list[tuple[str, int, Callable[[Callable[[int], None]], int]]] = [
+        (
+            "embedding passages",
+            len(missing_passages(lib)),
+            lambda advance: embed_missing(lib, embedder, advance),
+        )
+    ]
+    if sentences:
+        jobs.append(
+            (
+                "embedding sentences",
+                len(missing_sentence_passages(lib)),
+                lambda advance: embed_missing_sentences(lib, embedder, advance),
+            )
+        )
+    for label, total, job in jobs:
+        progress = Progress(
+            SpinnerColumn(),
+            TextColumn(label),
+            BarColumn(),
+            MofNCompleteColumn(),
+            _RateColumn(unit="passages/s"),
+            TimeElapsedColumn(),
+            console=err,
+            disable=as_json or total == 0,
+        )
+        with progress:
+            task = progress.add_task("embed", total=total)
+            done = job(functools.partial(progress.advance, task))
+        result["sentence_embedded" if label == "embedding sentences" else "embedded"] = done
+    return result
 
 
 def _report_embedded(embedded: dict[str, object] | None, as_json: bool) -> None:
@@ -330,6 +356,14 @@ def sample_command(data_dir: Path | None, embed: bool, library: Path | None, as_
 @library_group.command("embed")
 @click.option("--rebuild", is_flag=True, help="Drop all vectors and embed every passage again.")
 @click.option(
+    "--sentences",
+    is_flag=True,
+    help=(
+        "Also embed each passage's sentences, for the `best` preset's re-ranking (about as long "
+        "again as the passages, and eight vectors per passage on disk and in memory)."
+    ),
+)
+@click.option(
     "--backend",
     type=click.Choice(BACKENDS),
     default=None,
@@ -337,26 +371,37 @@ def sample_command(data_dir: Path | None, embed: bool, library: Path | None, as_
 )
 @_library_option
 @_json_option
-def embed_command(rebuild: bool, backend: str | None, library: Path | None, as_json: bool) -> None:
+def embed_command(
+    rebuild: bool, sentences: bool, backend: str | None, library: Path | None, as_json: bool
+) -> None:
     """Embed the library's passages for dense search (resumable: kill it and run it again).
 
     \b
     Example:
       evidex library embed --library ./sample-library
+      evidex library embed --sentences      # also what the `best` preset re-ranks by
     """
     settings = _settings(library)
     with _open(settings) as lib:
         if rebuild:
             lib.vectors.clear()
-        result = _embed(lib, backend, as_json)
+            lib.sentence_vectors.clear()
+        result = _embed(lib, backend, as_json, sentences)
         result["vectors"] = len(lib.vectors.ids() & lib.records.passage_ids())
+        if sentences:
+            result["sentence_vector_passages"] = len(lib.records.passage_ids()) - len(
+                missing_sentence_passages(lib)
+            )
     if as_json:
         _print_json(result)
     else:
-        out.print(
+        line = (
             f"{result['embedded']} passages embedded with {result['model']} ({result['backend']}); "
             f"{result['vectors']} passages have vectors"
         )
+        if sentences:
+            line += f"; sentences of {result['sentence_embedded']} passages embedded"
+        out.print(line)
 
 
 @library_group.command("stats")

@@ -22,6 +22,8 @@ from evidex.cli import main
 from evidex.evaluation import retrieval
 from evidex.evaluation.datasets import beir
 from evidex.evaluation.retrieval import EvalError, run_retrieval_eval
+from evidex.store.library import Library
+from evidex.store.vectors import SENTENCE_SLOTS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -190,3 +192,37 @@ def test_scifact_cli_subprocess(tmp_path: Path, data_dir: Path) -> None:
         for key in ("ndcg@10", "recall@10", "recall@100", "mrr@10", "latency_p50_ms", "latency_p95_ms"):
             assert metrics[key] >= 0 and isinstance(metrics[key], float)
     assert data["presets"]["bm25"]["ndcg@10"] > 0.6
+
+
+def test_best_preset_embeds_sentences_and_reranks(toy: Path, tmp_path: Path) -> None:
+    report = run_retrieval_eval(beir(toy), ["best"], tmp_path / "cache")
+    best = report.result("best")
+    assert best.notes == []  # dense search and sentence re-ranking both ran
+    assert report.embedded_passages == 10
+    with Library(tmp_path / "cache" / beir(toy).cache_key / "library") as library:
+        assert {
+            key // SENTENCE_SLOTS for key in library.sentence_vectors.ids()
+        } == library.records.passage_ids()
+    # dense candidates reach d5, which shares no word with q1 and which BM25 never finds
+    assert best.recall_at_10 == 1.0 > report.result("bm25").recall_at_10
+
+
+def test_cli_library_embed_sentences(tmp_path: Path) -> None:
+    sources = tmp_path / "docs"
+    sources.mkdir()
+    (sources / "a.md").write_text(
+        "# Aspirin\n\nAspirin lowered mortality. It caused bleeding in some adults.\n", encoding="utf-8"
+    )
+    lib = str(tmp_path / "lib")
+    runner = CliRunner()
+    assert runner.invoke(main, ["ingest", str(sources), "--no-embed", "--library", lib]).exit_code == 0
+    result = runner.invoke(main, ["library", "embed", "--sentences", "--json", "--library", lib])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert (data["embedded"], data["sentence_embedded"], data["sentence_vector_passages"]) == (1, 1, 1)
+    with Library(Path(lib)) as library:
+        assert len(library.sentence_vectors.ids()) == 2  # two sentences
+    again = json.loads(
+        runner.invoke(main, ["library", "embed", "--sentences", "--json", "--library", lib]).output
+    )
+    assert (again["embedded"], again["sentence_embedded"]) == (0, 0)

@@ -6,14 +6,21 @@ from pathlib import Path
 
 import pytest
 
-from evidex.ingest.embedding import embed_missing
+from evidex.ingest.embedding import (
+    embed_missing,
+    embed_missing_sentences,
+    missing_sentence_passages,
+    passage_sentences,
+)
 from evidex.ingest.runner import ingest
 from evidex.models import EvidenceKind
 from evidex.search.embedder import load_embedder
 from evidex.search.query import QueryError
 from evidex.search.retriever import Retriever, SearchFilters
+from evidex.search.sentence_index import SentenceIndex
 from evidex.search.settings import RetrievalSettings
 from evidex.store.library import Library
+from evidex.store.vectors import SENTENCE_SLOTS
 
 DOCS = {
     "mi.md": (
@@ -134,3 +141,56 @@ def test_hybrid_search_with_the_dense_worker_matches_and_fails_cleanly(library: 
     with pytest.raises(QueryError):
         retriever.search("?? !!", 3)  # nothing to search for: the error, not a stuck worker
     assert _titles(retriever.search("heart attack aspirin", 3)) == _titles(first)
+
+
+def test_sentence_vectors_cover_every_passage_and_resume(library: Library) -> None:
+    embedder = load_embedder()
+    library.sentence_vectors.clear()  # the module's library may have them from another test
+    assert missing_sentence_passages(library) == sorted(library.records.passage_ids())
+    assert embed_missing_sentences(library, embedder) == len(library.records.passage_ids())
+    assert embed_missing_sentences(library, embedder) == 0  # a second run has nothing to do
+    rows = library.records.passage_rows(library.records.passage_ids())
+    expected = {
+        pid * SENTENCE_SLOTS + number
+        for pid, row in rows.items()
+        for number in range(len(passage_sentences(row["text"])))
+    }
+    assert library.sentence_vectors.ids() == expected
+
+
+def test_best_sentence_is_the_closest_sentence_of_each_passage(library: Library) -> None:
+    embedder = load_embedder()
+    embed_missing_sentences(library, embedder)
+    index = SentenceIndex(library)
+    query = embedder.embed(["Does aspirin reduce death after a heart attack?"])[0]
+    rows = library.records.passage_rows(library.records.passage_ids())
+    best = index.best_sentence(query, [*rows, 10**9])  # an unknown passage is left out
+    assert set(best) == set(rows)
+    for pid, row in rows.items():
+        direct = embedder.embed(passage_sentences(row["text"])) @ query
+        assert best[pid] == pytest.approx(float(direct.max()), abs=1e-5)
+
+
+def test_best_preset_reranks_by_best_sentence(library: Library) -> None:
+    embed_missing_sentences(library, load_embedder())
+    question = "Does aspirin reduce death after a heart attack?"
+    plain = Retriever(library, RetrievalSettings.preset("default")).search(question, 5)
+    best = Retriever(library, RetrievalSettings.preset("best"))
+    hits = best.search(question, 5)
+    assert not best.notes
+    assert hits[0].title == "Aspirin after myocardial infarction"
+    # scores are the hybrid score scaled to the top one plus the best sentence's cosine
+    assert hits[0].score > 1.0 >= max(hit.score for hit in plain) / plain[0].score
+    assert [hit.score for hit in hits] == sorted((hit.score for hit in hits), reverse=True)
+
+
+def test_best_preset_without_sentence_vectors_says_how_to_add_them(tmp_path: Path) -> None:
+    sources = tmp_path / "docs"
+    sources.mkdir()
+    (sources / "a.md").write_text("# Aspirin\n\nAspirin after myocardial infarction.\n", encoding="utf-8")
+    with Library(tmp_path / "lib", create=True) as lib:
+        ingest(lib, [sources])
+        embed_missing(lib, load_embedder())
+        retriever = Retriever(lib, RetrievalSettings.preset("best"))
+        assert [hit.title for hit in retriever.search("aspirin", 3)] == ["Aspirin"]
+        assert any("embed --sentences" in note for note in retriever.notes)

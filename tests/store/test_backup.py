@@ -21,13 +21,14 @@ from click.testing import CliRunner
 
 from evidex.answer.engine import AnswerEngine
 from evidex.cli import main
-from evidex.ingest.embedding import embed_missing
+from evidex.ingest.embedding import embed_missing, embed_missing_sentences, missing_sentence_passages
 from evidex.ingest.runner import ingest
 from evidex.search.embedder import load_embedder
 from evidex.search.retriever import Retriever
 from evidex.search.settings import RetrievalSettings
 from evidex.store.backup import MANIFEST_FILE, BackupError, backup_library, restore_library
 from evidex.store.library import FORMAT_VERSION, Library
+from evidex.store.vectors import SENTENCE_SLOTS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 QUESTION = "What is the first-line maintenance therapy for asthma in adults?"
@@ -198,6 +199,23 @@ def test_vectors_of_deleted_passages_are_left_out(library_path: Path, tmp_path: 
     ]
     assert result.counts["vectors"] == result.counts["passages"]
     assert "1 vectors of passages no longer in the records left out" in result.notes
+
+
+def test_sentence_vectors_are_backed_up_without_stale_ones(library_path: Path, tmp_path: Path) -> None:
+    live = _copy(library_path, tmp_path)
+    with Library(live) as library:
+        embedded = embed_missing_sentences(library, load_embedder())
+        assert embedded == library.records.counts()["passages"]
+        keys = library.sentence_vectors.ids()
+        stale = (max(library.records.passage_ids()) + 1) * SENTENCE_SLOTS
+        vector = np.ones((2, 384), dtype=np.float32) / np.sqrt(384)
+        library.sentence_vectors.append([stale, stale + 1], vector, str(library.vectors.meta()["model"]))  # type: ignore[index]
+    result = backup_library(live, tmp_path / "backup")
+    assert "2 sentence vectors of passages no longer in the records left out" in result.notes
+    restore_library(tmp_path / "backup", tmp_path / "restored")
+    with Library(tmp_path / "restored") as restored:
+        assert restored.sentence_vectors.ids() == keys
+        assert missing_sentence_passages(restored) == []
 
 
 def test_corrupted_backup_restores_nothing(library_path: Path, tmp_path: Path) -> None:

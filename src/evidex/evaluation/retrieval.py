@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,7 +20,12 @@ from rich.table import Table
 
 from evidex.evaluation.datasets import RetrievalDataset, prepare_corpus
 from evidex.evaluation.metrics import mean, mrr_at_k, ndcg_at_k, percentile, recall_at_k
-from evidex.ingest.embedding import embed_missing, missing_passages
+from evidex.ingest.embedding import (
+    embed_missing,
+    embed_missing_sentences,
+    missing_passages,
+    missing_sentence_passages,
+)
 from evidex.ingest.runner import ingest
 from evidex.models import SearchHit
 from evidex.search.embedder import EmbedderUnavailable, load_embedder
@@ -234,8 +239,9 @@ def _score(
     )
 
 
-def _embed(library: Library, progress: EvalProgress | None) -> int:
-    """Vectors for every passage without one; EvalError when the embedding model is not installed."""
+def _embed(library: Library, progress: EvalProgress | None, sentences: bool = False) -> int:
+    """Vectors for every passage without one (and its sentences' vectors when a preset re-ranks by
+    sentence); EvalError when the embedding model is not installed."""
     try:
         embedder = load_embedder()
     except EmbedderUnavailable as exc:
@@ -243,17 +249,27 @@ def _embed(library: Library, progress: EvalProgress | None) -> int:
             f"the embedding model needed by the hybrid presets is not available ({exc}); "
             "use --preset fast, or install it with `make install`"
         ) from exc
-    if progress:
-        progress.start("embed passages", len(missing_passages(library)))
-    try:
-        return embed_missing(library, embedder, progress=progress.advance if progress else None)
-    except VectorStoreError as exc:
-        raise EvalError(
-            f"{exc}; or delete the cached evaluation library {library.path} and run again"
-        ) from exc
-    finally:
+    jobs: list[tuple[str, Callable[[Library], list[int]], Callable[..., int]]] = [
+        ("embed passages", missing_passages, embed_missing)
+    ]
+    if sentences:
+        jobs.append(("embed sentences", missing_sentence_passages, embed_missing_sentences))
+    embedded = 0
+    for label, missing, embed in jobs:
         if progress:
-            progress.end()
+            progress.start(label, len(missing(library)))
+        try:
+            done = embed(library, embedder, progress=progress.advance if progress else None)
+        except VectorStoreError as exc:
+            raise EvalError(
+                f"{exc}; or delete the cached evaluation library {library.path} and run again"
+            ) from exc
+        finally:
+            if progress:
+                progress.end()
+        if embed is embed_missing:
+            embedded = done
+    return embedded
 
 
 def run_retrieval_eval(
@@ -289,7 +305,8 @@ def run_retrieval_eval(
         )
         if any(s.needs_vectors for s in settings.values()):
             started = time.perf_counter()
-            report.embedded_passages = _embed(library, progress)
+            sentences = any(s.sentence_rerank for s in settings.values())
+            report.embedded_passages = _embed(library, progress, sentences)
             report.embed_seconds = time.perf_counter() - started
         for name in names:
             retriever = Retriever(library, settings[name])

@@ -23,10 +23,12 @@ from evidex.search.dense import DenseIndex
 from evidex.search.embedder import EmbedderUnavailable, load_embedder
 from evidex.search.fusion import convex_combination, reciprocal_rank_fusion
 from evidex.search.query import match_expression, query_terms, terms_expression
+from evidex.search.sentence_index import SentenceIndex
 from evidex.search.settings import RetrievalSettings
 from evidex.search.synonyms import expand_query, phrases_expression
 from evidex.store.fts import LexicalFilter
 from evidex.store.library import Library
+from evidex.store.vectors import VectorStoreError
 
 MAX_K = 1000
 _PHRASE = re.compile(r'"((?:[^"]|"")*)"')
@@ -70,6 +72,8 @@ class Retriever:
         self._dense: DenseIndex | None = None
         self._embedder: Any = None
         self._dense_ready: bool | None = None
+        self._sentences: SentenceIndex | None = None
+        self._sentences_ready: bool | None = None
         self._abbreviations: Any = None
         self._this_year = dt.date.today().year
         self._pool: ThreadPoolExecutor | None = None
@@ -98,6 +102,28 @@ class Retriever:
                 return False
             self._embedder, self._dense, self._dense_ready = embedder, dense, True
         return self._dense_ready
+
+    def sentences_ready(self) -> bool:
+        """Load the sentence vectors once; False (with a note) when the library has none."""
+        if self._sentences_ready is None:
+            self._sentences_ready = False
+            if not self.dense_ready():
+                return False
+            assert self._embedder is not None
+            try:
+                self.library.sentence_vectors.check_model(self._embedder.name, self._embedder.dimensions)
+            except VectorStoreError as exc:
+                self._note(f"sentence re-ranking off: {exc}")
+                return False
+            sentences = SentenceIndex(self.library)
+            if not len(sentences):
+                self._note(
+                    "sentence re-ranking off: the library has no sentence vectors; "
+                    "run `evidex library embed --sentences`"
+                )
+                return False
+            self._sentences, self._sentences_ready = sentences, True
+        return self._sentences_ready
 
     def _expansions(self, query: str) -> str | None:
         """FTS5 expression of the query's synonyms and abbreviation expansions (None if none)."""
@@ -214,8 +240,26 @@ class Retriever:
             scores = {pid: s for pid, s in scores.items() if pid in rows and filters.admits(rows[pid])}
         if settings.evidence_boosts or settings.retracted == "penalize":
             scores = {pid: s * self._boost(rows[pid]) for pid, s in scores.items() if pid in rows}
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
-        return [self._hit(pid, score, rows[pid]) for pid, score in ranked if pid in rows]
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+        if settings.sentence_rerank and query_vector is not None and ranked and self.sentences_ready():
+            ranked = self._by_sentence(query_vector, ranked)
+        return [self._hit(pid, score, rows[pid]) for pid, score in ranked[:k] if pid in rows]
+
+    def _by_sentence(
+        self, query_vector: np.ndarray, ranked: list[tuple[int, float]]
+    ) -> list[tuple[int, float]]:
+        """The top `sentence_depth` candidates re-ordered by score (scaled to the top one) plus the
+        weighted cosine of their best sentence; the rest follow, scaled alike."""
+        assert self._sentences is not None
+        settings = self.settings
+        top = ranked[0][1] or 1.0
+        head = ranked[: settings.sentence_depth]
+        best = self._sentences.best_sentence(query_vector, [pid for pid, _ in head])
+        rescored = sorted(
+            ((pid, score / top + settings.sentence_weight * best.get(pid, 0.0)) for pid, score in head),
+            key=lambda item: (-item[1], item[0]),
+        )
+        return rescored + [(pid, score / top) for pid, score in ranked[settings.sentence_depth :]]
 
     def _dense_candidates(self, query: str, k: int) -> tuple[np.ndarray, list[tuple[int, float]]]:
         """The query's vector and its `k` nearest passages (runs on the dense worker thread)."""

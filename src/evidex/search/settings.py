@@ -30,6 +30,20 @@ class RetrievalSettings(BaseModel):
         default=False,
         description="Second pass: move the query vector toward the top candidates (Rocchio) and re-score.",
     )
+    sentence_rerank: bool = Field(
+        default=False,
+        description=(
+            "Re-rank the top candidates by their best-matching sentence (needs "
+            "`evidex library embed --sentences`; skipped with a note when the library has none)."
+        ),
+    )
+    sentence_depth: int = Field(default=20, ge=1, le=200, description="Candidates re-ranked by sentence.")
+    sentence_weight: float = Field(
+        default=1.0,
+        ge=0,
+        le=5,
+        description="Weight of the best sentence cosine beside the candidate's score scaled to the top one.",
+    )
     fusion: Literal["convex", "rrf"] = Field(
         default="convex",
         description="convex: normalised BM25 and cosine combined over all candidates; rrf: rank fusion.",
@@ -114,7 +128,7 @@ class RetrievalSettings(BaseModel):
         if name == "default":
             return cls(name=name)
         if name == "best":
-            return cls(name=name, rerank=True)
+            return cls(name=name, rerank=True, sentence_rerank=True)
         raise ValueError(f"unknown retrieval preset {name!r}; choose one of: {', '.join(PRESETS)}")
 
 

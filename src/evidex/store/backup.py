@@ -56,9 +56,11 @@ from evidex.store.library import (
     LEXICAL_FILE,
     MARKER_FILE,
     RECORDS_FILE,
+    SENTENCE_VECTORS_DIR,
     VECTORS_DIR,
     Library,
 )
+from evidex.store.vectors import SENTENCE_SLOTS
 
 MANIFEST_FILE = "manifest.json"
 MANIFEST_VERSION = 1
@@ -224,8 +226,9 @@ def _staging_folder(destination: Path, kind: str) -> Path:
 def _library_files(library: Path) -> list[str]:
     """The library files in the folder besides the records, as a backup would name them (for messages)."""
     names = [name for name in (MARKER_FILE, LEXICAL_FILE, *EXTRA_FILES) if (library / name).is_file()]
-    if (library / VECTORS_DIR).is_dir():
-        names.append(f"{VECTORS_DIR}/ ({len(_shard_pairs(library / VECTORS_DIR))} shards)")
+    for folder in (VECTORS_DIR, SENTENCE_VECTORS_DIR):
+        if (library / folder).is_dir():
+            names.append(f"{folder}/ ({len(_shard_pairs(library / folder))} shards)")
     return names
 
 
@@ -263,6 +266,7 @@ def _snapshot(library: Path, records_path: Path, staging: Path) -> list[str]:
     notes: list[str] = []
     shutil.copyfile(library / MARKER_FILE, staging / MARKER_FILE)
     notes += _copy_vectors(library / VECTORS_DIR, staging / VECTORS_DIR)
+    notes += _copy_vectors(library / SENTENCE_VECTORS_DIR, staging / SENTENCE_VECTORS_DIR)
     if not records_path.is_file():
         raise BackupError(f"the records database {records_path} is missing; the library is incomplete")
     _backup_sqlite(records_path, staging / RECORDS_FILE)
@@ -354,7 +358,7 @@ def _copy_vector_files(source: Path, target: Path) -> list[str]:
             ids_copy.unlink()
             vec_copy.unlink()
             notes.append(
-                f"left out {VECTORS_DIR}/{ids_path.name}: {problem}; "
+                f"left out {source.name}/{ids_path.name}: {problem}; "
                 "`evidex library embed` embeds its passages again"
             )
     return notes
@@ -390,14 +394,18 @@ def _make_consistent(staging: Path, notes: list[str]) -> dict[str, int]:
         notes.append(f"{dropped} vectors of passages no longer in the records left out")
     if len(valid) > vectors:
         notes.append(f"{len(valid) - vectors} passages have no vector yet; `evidex library embed` adds them")
+    _, dropped = _drop_stale_vectors(staging / SENTENCE_VECTORS_DIR, valid, SENTENCE_SLOTS)
+    if dropped:
+        notes.append(f"{dropped} sentence vectors of passages no longer in the records left out")
     for name in (RECORDS_FILE, LEXICAL_FILE):
         if (staging / name).exists():
             _single_file(staging / name)
     return {"documents": documents, "passages": len(valid), "indexed_passages": indexed, "vectors": vectors}
 
 
-def _drop_stale_vectors(folder: Path, valid: set[int]) -> tuple[int, int]:
-    """Rewrite copied shards without ids absent from `valid`; returns (passages with a vector, dropped)."""
+def _drop_stale_vectors(folder: Path, valid: set[int], slots: int = 1) -> tuple[int, int]:
+    """Rewrite copied shards without vectors of passages absent from `valid` (a vector's passage is its
+    id // `slots`); returns (passages with a vector, vectors dropped)."""
     if not folder.is_dir():
         return 0, 0
     valid_array = np.fromiter(valid, dtype=np.int64, count=len(valid))
@@ -405,8 +413,8 @@ def _drop_stale_vectors(folder: Path, valid: set[int]) -> tuple[int, int]:
     dropped = 0
     for ids_path, vec_path in _shard_pairs(folder):
         ids = np.load(ids_path)
-        keep = np.isin(ids, valid_array)
-        kept_ids.update(int(i) for i in ids[keep])
+        keep = np.isin(ids // slots, valid_array)
+        kept_ids.update(int(i) for i in ids[keep] // slots)
         if keep.all():
             continue
         dropped += int((~keep).sum())

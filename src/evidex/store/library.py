@@ -14,6 +14,7 @@ RECORDS_FILE = "records.sqlite"
 LEXICAL_FILE = "lexical.sqlite"
 MARKER_FILE = "evidex-library.json"
 VECTORS_DIR = "vectors"
+SENTENCE_VECTORS_DIR = "sentence-vectors"
 FORMAT_VERSION = 1
 
 
@@ -50,6 +51,8 @@ class Library:
         self.records = RecordStore(database_url or f"sqlite:///{self.path / RECORDS_FILE}")
         self.lexical = FtsIndex(self.path / LEXICAL_FILE)
         self.vectors = VectorStore(self.path / VECTORS_DIR)
+        self.sentence_vectors = VectorStore(self.path / SENTENCE_VECTORS_DIR)
+        """One vector per sentence of each passage, for the `best` preset's re-ranking (optional)."""
 
     def reconcile(self) -> tuple[int, int]:
         """Make the lexical index hold exactly the stored passages; returns (added, removed)."""

@@ -20,6 +20,10 @@ import numpy.typing as npt
 
 Matrix = npt.NDArray[np.float32]
 Ids = npt.NDArray[np.int64]
+SENTENCE_SLOTS = 1024
+"""Sentence vectors (the library's `sentence-vectors/`) are stored under the id
+`passage id * SENTENCE_SLOTS + sentence number`; a passage of at most 3,000 characters has far fewer
+sentences than that, and any beyond it are not embedded."""
 
 
 class Embedder(Protocol):
