@@ -192,6 +192,11 @@ def _report(summary: IngestSummary, as_json: bool) -> None:
         )
         for reason, count in summary.skip_reasons.most_common():
             out.print(f"  skipped {count}: {escape(reason)}")
+        if summary.superseded:
+            out.print(
+                f"  replaced {summary.superseded} earlier version(s) of edited file(s): "
+                "their old text is no longer searched or cited"
+            )
         for rejected in summary.rejected[:20]:
             err.print(f"  [red]rejected[/] {escape(rejected.describe())}")
         if len(summary.rejected) > 20:
@@ -305,7 +310,8 @@ def ingest_command(
                 embedded = _embed(lib, None, as_json)
             except click.ClickException as exc:
                 err.print(f"[yellow]passages not embedded:[/] {escape(exc.message)}")
-        flags = _recheck_articles(lib) if (summary.added or summary.updated) else []
+        changed = summary.added or summary.updated or summary.superseded
+        flags = _recheck_articles(lib) if changed else []
     _report(summary, as_json)
     for flag in flags:
         err.print(

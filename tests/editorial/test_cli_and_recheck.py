@@ -173,3 +173,21 @@ def test_new_stronger_evidence_is_flagged_and_a_new_version_shows_the_difference
     assert changed["current_version"] == 2 and changed["status"] == "draft"
     assert any("National asthma guideline 2026" in ref for ref in changed["diff"]["references_added"])
     assert "National asthma guideline" in cli("article", "diff", article_id, "1", "2").output
+
+
+def test_editing_a_cited_file_of_ones_own_returns_the_article_to_review(cli: Cli, tmp_path: Path) -> None:
+    article_id = _published(cli)
+    references = json.loads(cli("article", "show", article_id, "--json").output)["version"]["answer"][
+        "references"
+    ]
+    own = [ref for ref in references if ref["document_id"].startswith("file:")]
+    assert own, "the fixture answer should cite one of the user's own files"
+    docs = tmp_path / "docs"
+    path = next(p for p in sorted(docs.iterdir()) if p.suffix != ".xml" and own[0]["title"] in p.read_text())
+    path.write_text(path.read_text() + "\nReviewed again in 2026 with no change to the advice.\n")
+    result = cli("ingest", str(docs), "--no-embed")
+    assert "replaced 1 earlier version(s) of edited file(s)" in result.output
+    assert "article returned to review" in result.output
+    shown = json.loads(cli("article", "show", article_id, "--json").output)
+    assert shown["status"] == "submitted"
+    assert f"cited document {own[0]['document_id']} is no longer in the library" in shown["evidence_changed"]

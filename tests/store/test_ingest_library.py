@@ -59,6 +59,43 @@ def test_reingest_adds_nothing_and_changed_document_is_updated(library: Library,
     assert [hit.document_id for hit in hits] == ["pmid:35200002"]
 
 
+def test_an_edited_file_replaces_its_earlier_version(library: Library, tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    page = notes / "protocol.md"
+    page.write_text("# Sepsis protocol\n\nGive ceftriaxone 2 g within one hour.\n", encoding="utf-8")
+    other = notes / "other.md"
+    other.write_text("# Asthma plan\n\nUse a spacer with the inhaler.\n", encoding="utf-8")
+    first = ingest(library, [notes])
+    assert (first.added, first.superseded) == (2, 0)
+    before = {hit.document_id for hit in Retriever(library).search("ceftriaxone", 5)}
+
+    page.write_text("# Sepsis protocol\n\nGive cefotaxime 2 g within one hour.\n", encoding="utf-8")
+    edited = ingest(library, [notes])
+    assert (edited.added, edited.superseded, edited.skipped) == (1, 1, 1)  # other.md is unchanged
+    assert library.records.counts()["documents"] == 2
+    assert Retriever(library).search("ceftriaxone", 5) == []  # the old text is gone from search
+    after = {hit.document_id for hit in Retriever(library).search("cefotaxime", 5)}
+    assert after and not after & before
+    assert library.lexical.count() == library.records.counts()["passages"]
+
+    # moving an unchanged file elsewhere keeps its one document (ids come from the content)
+    moved = tmp_path / "moved.md"
+    shutil.copy(other, moved)
+    again = ingest(library, [moved])
+    assert (again.added, again.superseded, library.records.counts()["documents"]) == (0, 0, 2)
+
+
+def test_a_file_that_fails_to_load_keeps_its_earlier_version(library: Library, tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("# Gout\n\nColchicine 500 micrograms twice daily.\n", encoding="utf-8")
+    assert ingest(library, [page]).added == 1
+    page.write_text("   \n", encoding="utf-8")  # emptied by mistake
+    broken = ingest(library, [page])
+    assert broken.rejected and broken.superseded == 0
+    assert [hit.title for hit in Retriever(library).search("colchicine", 3)] == ["Gout"]
+
+
 def test_grading_and_retraction_are_stored_and_filterable(library: Library) -> None:
     ingest(library, [EFETCH])
     counts = library.records.counts()

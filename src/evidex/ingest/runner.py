@@ -53,6 +53,8 @@ class IngestSummary:
     added: int = 0
     updated: int = 0
     skipped: int = 0
+    superseded: int = 0
+    """Earlier versions of edited files of the user's own, removed because the file now reads otherwise."""
     passages_added: int = 0
     skip_reasons: Counter[str] = field(default_factory=Counter)
     rejected: list[Rejected] = field(default_factory=list)
@@ -68,6 +70,7 @@ class IngestSummary:
             "added": self.added,
             "updated": self.updated,
             "skipped": self.skipped,
+            "superseded": self.superseded,
             "passages_added": self.passages_added,
             "skip_reasons": dict(self.skip_reasons),
             "rejected": [{"path": r.path, "record": r.record, "reason": r.reason} for r in self.rejected],
@@ -149,12 +152,14 @@ class _Ingest:
             self.reporter.start_file(path, chosen)
         count = 0
         batch: list[Document] = []
+        read: set[str] = set()
         try:
             for item in load(path):
                 if isinstance(item, Rejected):
                     self.summary.rejected.append(item)
                     continue
                 batch.append(item)
+                read.add(item.id)
                 count += 1
                 if len(batch) >= self.batch_size:
                     self.write(batch, key)
@@ -167,7 +172,24 @@ class _Ingest:
         finally:
             if self.reporter:
                 self.reporter.end_file()
+        self._supersede(key, read)
         self.library.records.mark_file(key, chosen, stat.st_size, stat.st_mtime_ns, count)
+
+    def _supersede(self, key: str, read: set[str]) -> None:
+        """Remove what an edited file of the user's own said before its edit.
+
+        A user file's id comes from its content (so a moved file stays one document); an edit
+        therefore gives a new id, and without this the old text would stay searchable and citable
+        beside the new. Runs only after the whole file was read and written, so a file that fails
+        to load never loses its earlier version. Articles citing the old version are sent back to
+        review by the recheck that follows an ingest ("no longer in the library").
+        """
+        if not read or not all(document_id.startswith("file:") for document_id in read):
+            return
+        stale = self.library.records.superseded_file_documents(key, read)
+        if stale:
+            self.library.lexical.remove(self.library.records.delete_documents(stale))
+            self.summary.superseded += len(stale)
 
     def write(self, batch: list[Document], source_file: str) -> None:
         if not batch:

@@ -140,6 +140,27 @@ class RecordStore:
                     )
         return BatchResult(removed, added)
 
+    def superseded_file_documents(self, source_file: str, current: set[str]) -> list[str]:
+        """Ids of documents of one of the user's own files (`file:` ids) last read from
+        `source_file` that are not among the `current` ids read from it now: earlier versions of a
+        file that was edited since (their content, hence their id, differs)."""
+        query = select(documents.c.id).where(
+            documents.c.source_file == source_file, documents.c.id.like("file:%")
+        )
+        with self.engine.connect() as conn:
+            return sorted(set(conn.scalars(query)) - current)
+
+    def delete_documents(self, ids: Sequence[str]) -> list[int]:
+        """Delete documents with their passages in one transaction; returns the removed passage ids
+        (for the lexical index; vectors of passages that no longer exist are masked on load)."""
+        if not ids:
+            return []
+        with self.engine.begin() as conn:
+            removed = list(conn.scalars(select(passages.c.id).where(passages.c.document_id.in_(list(ids)))))
+            conn.execute(delete(passages).where(passages.c.document_id.in_(list(ids))))
+            conn.execute(delete(documents).where(documents.c.id.in_(list(ids))))
+        return removed
+
     # -- files ----------------------------------------------------------------------------------
 
     def file_record(self, path: str) -> dict[str, Any] | None:
