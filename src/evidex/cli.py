@@ -675,6 +675,12 @@ def ask_command(
             except QuestionError as exc:
                 raise click.UsageError(str(exc)) from exc
         thread.write_text(answer.analysis.model_dump_json(), encoding="utf-8")
+        # records a live PubMed search added are new evidence for approved articles, as after an ingest
+        flags = _recheck_articles(lib) if engine.live_added else []
+    for flag in flags:
+        err.print(
+            f"[yellow]article returned to review[/] {flag.article_id}: {escape('; '.join(flag.reasons))}"
+        )
     if fmt == "json":
         click.echo(render_json(answer))
     elif fmt == "md":

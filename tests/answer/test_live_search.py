@@ -399,3 +399,54 @@ def test_cli_ask_live_search_flag_overrides_the_setting(
     assert result.exit_code == 0, result.output
     assert "found by live PubMed search on" in result.output
     assert "PubMed query: " in result.output
+
+
+def test_records_from_a_live_search_return_an_approved_article_to_review(
+    server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the library holds the systematic review only, and an article answering from it is approved
+    start = tmp_path / "start"
+    start.mkdir()
+    (start / "review.xml").write_bytes(fake.pubmed_set([RECORDS["39100002"]]))
+    runner = CliRunner()
+
+    def cli(*args: str, input: str | None = None) -> Any:
+        result = runner.invoke(main, [*args, "--library", str(tmp_path / "lib")], input=input)
+        assert result.exit_code == 0, result.output
+        return result
+
+    cli("ingest", str(start), "--no-embed")
+    for name, role in (("edith", "editor"), ("rev.one", "reviewer"), ("rev.two", "reviewer")):
+        cli("user", "add", name, "--role", role, "--password-stdin", input="correct horse battery\n")
+    article_id = json.loads(cli("article", "create", QUESTION, "--as", "edith", "--json").output)["id"]
+    cli("article", "act", article_id, "submit", "--as", "edith")
+    cli("article", "act", article_id, "start_review", "--as", "rev.one")
+    cli("article", "act", article_id, "sign_off", "--as", "rev.one")
+    cli("article", "act", article_id, "sign_off", "--as", "rev.two")
+
+    # a live search brings in the guideline: the article goes back to review, as after an ingest
+    monkeypatch.setenv("EVIDEX_EUTILS_BASE_URL", server.base_url)
+    asked = cli("ask", QUESTION, "--live-search", "always", "--preset", "fast", "--format", "md")
+    assert "found by live PubMed search on" in asked.output
+    assert f"article returned to review {article_id}" in asked.output
+    shown = json.loads(cli("article", "show", article_id, "--json").output)
+    assert shown["status"] == "submitted"
+    assert "new guideline evidence not cited: Management of herpes simplex" in shown["evidence_changed"]
+    # asking again adds nothing, so nothing is rechecked
+    again = cli("ask", QUESTION, "--live-search", "always", "--preset", "fast", "--format", "md")
+    assert "article returned to review" not in again.output
+
+
+def test_the_web_service_rechecks_only_after_a_live_search_added_records(
+    server: Any, library: Library
+) -> None:
+    from evidex.web.service import AnswerService
+
+    calls: list[int] = []
+    service = AnswerService(
+        library, "fast", live=live(server.base_url, mode="always"), after_live_ingest=lambda: calls.append(1)
+    )
+    first = service.answer(QUESTION)
+    assert first.answer.references and calls == [1]
+    service.answer(QUESTION)  # the records are held now: nothing new, no recheck
+    assert calls == [1]

@@ -80,6 +80,8 @@ class AnswerEngine:
         self.failed_claims = failed_claims
         self._verifier = verifier
         self.live = live
+        self.live_added = 0
+        """Documents the last `ask` brought into the library by live search (callers recheck articles)."""
 
     @property
     def verifier(self) -> ClaimVerifier:
@@ -105,6 +107,7 @@ class AnswerEngine:
             clock = now
 
         report = progress or (lambda _stage: None)
+        self.live_added = 0
         report("analysing")
         analysis = analyse(question, previous)
         stage("analyse")
@@ -171,6 +174,7 @@ class AnswerEngine:
         assert self.live is not None
         report("searching PubMed")
         outcome = self.live.run(self.library, analysis)
+        self.live_added += outcome.added
         if outcome.embedded:
             # the dense index is loaded once per retriever: a fresh one sees the new vectors
             self.retriever = Retriever(self.library, self.retriever.settings)

@@ -19,8 +19,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from evidex import __version__
 from evidex.answer.live import LiveSearch
+from evidex.editorial.recheck import recheck
 from evidex.editorial.service import EditorialService
 from evidex.llm.protocol import ChatModel
+from evidex.search.retriever import Retriever
+from evidex.search.settings import RetrievalSettings
 from evidex.store.accounts import AccountStore
 from evidex.store.library import Library
 from evidex.web import api, editorial_api, editorial_pages, pages
@@ -124,10 +127,17 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    app.state.service = AnswerService(library, preset, failed_claims, live, llm)
+    editorial = EditorialService(library.records.engine, signoffs_required)
+
+    def recheck_articles() -> object:
+        # new evidence from a live PubMed search is weighed against approved articles, as after an
+        # ingest (editorial/recheck.py); the answer service calls this under its lock
+        return recheck(editorial, library, Retriever(library, RetrievalSettings.preset("default")))
+
+    app.state.service = AnswerService(library, preset, failed_claims, live, llm, recheck_articles)
     app.state.limiter = RateLimiter(rate_limit)
     app.state.accounts = AccountStore(library.records.engine)
-    app.state.editorial = EditorialService(library.records.engine, signoffs_required)
+    app.state.editorial = editorial
     app.include_router(api.router)
     app.include_router(editorial_api.router)
     app.include_router(pages.router)

@@ -43,7 +43,10 @@ class AnswerService:
         failed_claims: str = "drop",
         live: LiveSearch | None = None,
         llm: ChatModel | None = None,
+        after_live_ingest: Callable[[], object] | None = None,
     ) -> None:
+        """`after_live_ingest` runs (under the answer lock) after an answer whose live PubMed search
+        added documents to the library: the app rechecks approved articles there, as after an ingest."""
         if preset not in PRESETS:
             raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
         self.library = library
@@ -54,6 +57,7 @@ class AnswerService:
         self.answers = AnswerStore(library.records.engine)
         self._retrievers: dict[str, Retriever] = {preset: self.engine.retriever}
         self._lock = threading.Lock()
+        self._after_live_ingest = after_live_ingest
 
     def answer(
         self,
@@ -71,6 +75,8 @@ class AnswerService:
             previous = parent.answer.analysis
         with self._lock:
             answer = self.engine.ask(question, audience, previous, progress)
+            if self.engine.live_added and self._after_live_ingest is not None:
+                self._after_live_ingest()
         return self.answers.save(answer, parent_id=follow_up_of or None)
 
     def saved(self, answer_id: str) -> SavedAnswer:
