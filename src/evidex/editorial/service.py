@@ -225,6 +225,22 @@ class EditorialService:
                 for r in conn.execute(query)
             ]
 
+    def signoffs_by(self, username: str) -> dict[str, list[SignOff]]:
+        """Every sign-off one reviewer gave, by article id, in one query (for the dashboard's queues)."""
+        query = (
+            select(signoffs, users.c.username, users.c.display_name)
+            .join(users, users.c.id == signoffs.c.reviewer_id)
+            .where(users.c.username == username)
+            .order_by(signoffs.c.id)
+        )
+        found: dict[str, list[SignOff]] = {}
+        with self.engine.connect() as conn:
+            for r in conn.execute(query):
+                found.setdefault(r.article_id, []).append(
+                    SignOff(r.version, r.review_round, r.username, r.display_name, as_utc(r.at))
+                )
+        return found
+
     def comments(self, article_id: str, version: int | None = None) -> list[ClaimComment]:
         query = (
             select(claim_comments, users.c.username)
