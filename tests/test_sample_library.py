@@ -109,6 +109,7 @@ def test_cli_stats_search_show(sample_library_path: Path) -> None:
         SAMPLE_PASSAGES,
     )
     assert data["by_source"] == BY_SOURCE and data["size_bytes"] > 0
+    assert (data["embedded_passages"], data["sentence_embedded_passages"]) == (0, 0)  # built without vectors
 
     search = evidex(
         "search",

@@ -425,6 +425,9 @@ def stats_command(library: Path | None, as_json: bool) -> None:
         counts = lib.records.counts()
         counts["indexed_passages"] = lib.lexical.count()
         counts["embedded_passages"] = len(lib.vectors.ids() & lib.records.passage_ids())
+        counts["sentence_embedded_passages"] = len(lib.records.passage_ids()) - len(
+            missing_sentence_passages(lib)
+        )
         counts["embedding_model"] = (lib.vectors.meta() or {}).get("model")
         counts["size_bytes"] = lib.size_on_disk()
         counts["path"] = str(lib.path)
@@ -434,7 +437,8 @@ def stats_command(library: Path | None, as_json: bool) -> None:
     out.print(f"[bold]Library[/] {escape(counts['path'])}")
     out.print(
         f"{counts['documents']:,} documents, {counts['passages']:,} passages "
-        f"({counts['indexed_passages']:,} indexed, {counts['embedded_passages']:,} embedded), "
+        f"({counts['indexed_passages']:,} indexed, {counts['embedded_passages']:,} embedded, "
+        f"{counts['sentence_embedded_passages']:,} with sentence vectors), "
         f"{counts['retracted']} retracted, "
         f"{counts['size_bytes'] / 1e6:,.1f} MB on disk"
     )

@@ -145,8 +145,7 @@ def dashboard(request: Request) -> Response:
             if offs:
                 signed.append(article)
             mine_now = any(
-                s.version == article.current_version and s.review_round == article.review_round
-                for s in offs
+                s.version == article.current_version and s.review_round == article.review_round for s in offs
             )
             if article.status in (Status.SUBMITTED, Status.UNDER_REVIEW) and not mine_now:
                 awaiting.append(article)
