@@ -307,7 +307,8 @@ def ingest_command(
         embedded = None
         if embed and (summary.added or summary.updated or missing_passages(lib)):
             try:
-                embedded = _embed(lib, None, as_json)
+                # a library that keeps sentence vectors (for `best`) gets them for new passages too
+                embedded = _embed(lib, None, as_json, lib.sentence_vectors.meta() is not None)
             except click.ClickException as exc:
                 err.print(f"[yellow]passages not embedded:[/] {escape(exc.message)}")
         changed = summary.added or summary.updated or summary.superseded

@@ -222,7 +222,14 @@ def test_cli_library_embed_sentences(tmp_path: Path) -> None:
     assert (data["embedded"], data["sentence_embedded"], data["sentence_vector_passages"]) == (1, 1, 1)
     with Library(Path(lib)) as library:
         assert len(library.sentence_vectors.ids()) == 2  # two sentences
-    again = json.loads(
-        runner.invoke(main, ["library", "embed", "--sentences", "--json", "--library", lib]).output
-    )
+    rerun = runner.invoke(main, ["library", "embed", "--sentences", "--json", "--library", lib])
+    again = json.loads(rerun.output)
     assert (again["embedded"], again["sentence_embedded"]) == (0, 0)
+    stats = json.loads(runner.invoke(main, ["library", "stats", "--json", "--library", lib]).output)
+    assert (stats["embedded_passages"], stats["sentence_embedded_passages"]) == (1, 1)
+    # a library that keeps sentence vectors gets them for what is ingested later, too
+    (sources / "b.md").write_text("# Gout\n\nColchicine eased the flare.\n", encoding="utf-8")
+    added = runner.invoke(main, ["ingest", str(sources / "b.md"), "--embed", "--library", lib])
+    assert added.exit_code == 0, added.output
+    stats = json.loads(runner.invoke(main, ["library", "stats", "--json", "--library", lib]).output)
+    assert (stats["embedded_passages"], stats["sentence_embedded_passages"]) == (2, 2)

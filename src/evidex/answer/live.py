@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from evidex.answer.pubmed_query import MeshVocabulary, QueryOptions, build_queries
-from evidex.ingest.embedding import passage_text
+from evidex.ingest.embedding import embed_missing_sentences, passage_text
 from evidex.ingest.eutils import EFETCH_BATCH, EutilsClient, EutilsConfig, EutilsError, SearchResult
 from evidex.ingest.pubmed_xml import load as load_pubmed
 from evidex.ingest.records import Rejected, SourceError
@@ -237,6 +237,8 @@ class LiveSearch:
             if ids:
                 library.vectors.append(ids, embedder.embed(texts), embedder.name)
                 outcome.embedded = len(ids)
+                if library.sentence_vectors.meta() is not None:  # the library keeps them for `best`
+                    embed_missing_sentences(library, embedder)
         except (VectorStoreError, OSError, RuntimeError) as exc:  # EmbedderUnavailable is a RuntimeError
             outcome.notes.append(
                 f"live-fetched passages not embedded ({' '.join(str(exc).split())}); "
