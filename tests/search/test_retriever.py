@@ -168,7 +168,7 @@ def test_best_sentence_is_the_closest_sentence_of_each_passage(library: Library)
     assert set(best) == set(rows)
     for pid, row in rows.items():
         direct = embedder.embed(passage_sentences(row["text"])) @ query
-        assert best[pid] == pytest.approx(float(direct.max()), abs=1e-5)
+        assert best[pid] == pytest.approx(float(direct.max()), abs=2e-3)  # held as float16
 
 
 def test_best_preset_reranks_by_best_sentence(library: Library) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from evidex.store.fts import FtsIndex, _varints
 from evidex.store.records import PassageRow
-from evidex.store.vectors import VectorStore
+from evidex.store.vectors import SENTENCE_SLOTS, VectorStore
 
 
 def _row(pid: int, text: str) -> PassageRow:
@@ -143,3 +143,15 @@ def test_common_term_scores_equal_fts5_bm25_when_each_term_occurs_once(index: Ft
             assert approx[pid] == pytest.approx(exact[pid], rel=1e-9, abs=1e-9)
     assert index.common_term_scores([], ids) == dict.fromkeys(ids, 0.0)
     assert index.common_term_scores(["treatment"], []) == {}
+
+
+def test_load_by_passage_as_float16(tmp_path: Path) -> None:
+    store = VectorStore(tmp_path / "sentence-vectors")
+    keys = [1 * SENTENCE_SLOTS, 1 * SENTENCE_SLOTS + 1, 2 * SENTENCE_SLOTS, 3 * SENTENCE_SLOTS + 2]
+    vectors = _unit(4, seed=5)
+    store.append(keys, vectors, "m")
+    ids, matrix = store.load({1, 3}, slots=SENTENCE_SLOTS, dtype=np.float16)
+    assert ids.tolist() == [keys[0], keys[1], keys[3]]  # passage 2 is gone from the records
+    assert matrix.dtype == np.float16
+    np.testing.assert_allclose(matrix.astype(np.float32), vectors[[0, 1, 3]], atol=1e-3)
+    assert store.load({1, 3})[0].tolist() == []  # without slots the keys are not passage ids

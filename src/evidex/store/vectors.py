@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -102,8 +102,12 @@ class VectorStore:
             found.update(int(i) for i in np.load(ids_path))
         return found
 
-    def load(self, valid: set[int] | None = None) -> tuple[Ids, Matrix]:
-        """All vectors as one matrix, keeping the newest vector of each id and only `valid` ids.
+    def load(
+        self, valid: set[int] | None = None, slots: int = 1, dtype: type[np.floating[Any]] = np.float32
+    ) -> tuple[Ids, npt.NDArray[Any]]:
+        """All vectors as one matrix, keeping the newest vector of each id and only ids whose passage
+        (id // `slots`: 1 for passage vectors, SENTENCE_SLOTS for sentence vectors) is `valid`.
+        `dtype` float16 halves the memory of vectors that are only read a few rows at a time.
 
         The result is allocated once and filled shard by shard: a shard whose rows are all kept is
         read from the file straight into its place, others are read and filtered one shard at a
@@ -120,22 +124,23 @@ class VectorStore:
         keep = np.sort(len(ids) - 1 - last)
         if valid is not None:
             valid_array = np.fromiter(valid, dtype=np.int64, count=len(valid))
-            keep = keep[np.isin(ids[keep], valid_array)]
-        matrix: Matrix | None = None
+            keep = keep[np.isin(ids[keep] // slots, valid_array)]
+        matrix: npt.NDArray[Any] | None = None
         starts = np.concatenate([[0], np.cumsum([len(part) for part in id_parts])])
         bounds = np.searchsorted(keep, starts)
         for number, (_, vec_path) in enumerate(shards):
             first, end = int(bounds[number]), int(bounds[number + 1])
             if matrix is None:
                 dimensions = int(np.load(vec_path, mmap_mode="r").shape[1])
-                matrix = np.empty((len(keep), dimensions), dtype=np.float32)
+                matrix = np.empty((len(keep), dimensions), dtype=dtype)
             if first == end:
                 continue
-            if end - first == len(id_parts[number]) and _read_into(vec_path, matrix[first:end]):
+            whole = end - first == len(id_parts[number])
+            if whole and matrix.dtype == np.float32 and _read_into(vec_path, matrix[first:end]):
                 continue  # every row of the shard kept, in order: read straight into place
             matrix[first:end] = np.load(vec_path)[keep[first:end] - starts[number]]
         if matrix is None:
-            matrix = np.zeros((0, 0), dtype=np.float32)
+            matrix = np.zeros((0, 0), dtype=dtype)
         return ids[keep], matrix
 
     def compact(self, valid: set[int], model: str) -> int:
