@@ -1,9 +1,12 @@
 """The Retriever: one entry point for `evidex search`, the answer engine, evaluation and the API.
 
-Flow: query → (medical expansion) → BM25 candidates and dense candidates → fusion (RRF) →
-optional re-scoring of the top candidates with full features → evidence-aware boosts → top k.
-Missing parts degrade instead of failing: with no vectors (or no model installed) the search is
-lexical and `notes` says why, so a caller can show it.
+Flow: query → BM25 candidates (the user's words, then down-weighted medical expansions; words too
+common or over the posting budget are scored on the candidates afterwards) while, on a worker thread,
+the query is embedded and its nearest passages found → fusion of both scores over all candidates
+(convex by default, RRF by setting) → optional Rocchio re-scoring → evidence-aware boosts → optional
+re-ranking of the top candidates by their best sentence (`best`) → top k. Missing parts degrade
+instead of failing: with no vectors (or no model installed) the search is lexical, without sentence
+vectors `best` skips that step, and `notes` says why, so a caller can show it.
 """
 
 from __future__ import annotations
