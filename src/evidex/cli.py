@@ -411,6 +411,62 @@ def embed_command(
         out.print(line)
 
 
+@library_group.command("refresh")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(1, 3600),
+    default=120.0,
+    show_default=True,
+    help="Seconds the whole fetch may take (E-utilities allow 3 requests/s, 10 with an API key).",
+)
+@_library_option
+@_json_option
+def refresh_command(timeout: float, library: Path | None, as_json: bool) -> None:
+    """Fetch the records a live PubMed search added again, so corrections and retractions arrive.
+
+    Changed records are updated in place, retracted ones flagged; records PubMed no longer returns
+    are listed, never deleted. Approved articles citing a changed record go back to review.
+
+    \b
+    Example:
+      evidex library refresh --json
+    """
+    from evidex.answer.live import eutils_config
+    from evidex.answer.live_refresh import refresh_live_records
+    from evidex.ingest.eutils import EutilsClient, EutilsError
+
+    settings = _settings(library)
+    with _open(settings) as lib:
+        try:
+            outcome = refresh_live_records(lib, EutilsClient(eutils_config(settings)), timeout)
+        except EutilsError as exc:
+            raise click.ClickException(
+                f"could not refresh from PubMed: {exc}; the library is unchanged, try again later"
+            ) from exc
+        embedded = None
+        if outcome.updated and lib.vectors.meta() is not None and missing_passages(lib):
+            embedded = _embed(lib, None, as_json, lib.sentence_vectors.meta() is not None)
+        flags = _recheck_articles(lib) if outcome.updated else []
+    if as_json:
+        _print_json(outcome.as_dict())
+    elif not outcome.checked:
+        out.print("no records from a live PubMed search in this library: nothing to refresh")
+    else:
+        out.print(
+            f"checked {outcome.checked} live-fetched record(s): {len(outcome.updated)} updated "
+            f"({len(outcome.retracted)} newly retracted), {len(outcome.missing)} no longer returned by PubMed"
+        )
+        for document_id in outcome.retracted:
+            out.print(f"  [red]retracted[/] {escape(document_id)}")
+        if outcome.missing:
+            out.print(f"  not returned: {escape(', '.join(outcome.missing))}")
+    _report_embedded(embedded, as_json)
+    for flag in flags:
+        err.print(
+            f"[yellow]article returned to review[/] {flag.article_id}: {escape('; '.join(flag.reasons))}"
+        )
+
+
 @library_group.command("stats")
 @_library_option
 @_json_option

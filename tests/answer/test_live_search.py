@@ -450,3 +450,65 @@ def test_the_web_service_rechecks_only_after_a_live_search_added_records(
     assert first.answer.references and calls == [1]
     service.answer(QUESTION)  # the records are held now: nothing new, no recheck
     assert calls == [1]
+
+
+RETRACTED_TYPE = '<PublicationType UI="D016441">Retracted Publication</PublicationType>'
+
+
+def test_refresh_brings_retractions_and_corrections_to_live_records(
+    server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lib = tmp_path / "lib"
+    with Library(lib, create=True) as library:
+        AnswerEngine(library, preset="fast", live=live(server.base_url, mode="always")).ask(QUESTION)
+        assert library.records.counts()["documents"] == 3
+        first_fetched = library.records.document("pmid:39100001").extra[LIVE_FETCHED_AT]  # type: ignore[union-attr]
+    monkeypatch.setenv("EVIDEX_EUTILS_BASE_URL", server.base_url)
+    runner = CliRunner()
+    args = ["library", "refresh", "--json", "--library", str(lib)]
+
+    unchanged = runner.invoke(main, args)
+    assert unchanged.exit_code == 0, unchanged.output
+    assert json.loads(unchanged.output) == {
+        "checked": 3,
+        "updated": [],
+        "retracted": [],
+        "missing": [],
+        "rejected": 0,
+    }
+
+    # PubMed has since retracted the guideline and dropped the trial
+    record = server.records["39100001"]
+    server.records["39100001"] = record.replace(
+        "</PublicationTypeList>", RETRACTED_TYPE + "</PublicationTypeList>", 1
+    )
+    del server.records["39100003"]
+    changed = runner.invoke(main, args)
+    assert changed.exit_code == 0, changed.output
+    assert json.loads(changed.output) == {
+        "checked": 3,
+        "updated": ["pmid:39100001"],
+        "retracted": ["pmid:39100001"],
+        "missing": ["39100003"],
+        "rejected": 0,
+    }
+    with Library(lib) as library:
+        guideline = library.records.document("pmid:39100001")
+        assert guideline is not None and guideline.retracted
+        assert guideline.extra[LIVE_FETCHED_AT] == first_fetched  # when it was first found stays
+        assert library.records.document("pmid:39100003") is not None  # listed, never deleted
+        assert library.lexical.count() == library.records.counts()["passages"]
+    again = json.loads(runner.invoke(main, args).output)
+    assert (again["checked"], again["updated"]) == (3, [])  # the refreshed record is still a live one
+
+    # PubMed unreachable: one line, and nothing changes
+    server.stop()
+    down = runner.invoke(main, ["library", "refresh", "--timeout", "2", "--library", str(lib)])
+    assert down.exit_code == 1
+    assert "could not refresh from PubMed" in down.output and "the library is unchanged" in down.output
+
+
+def test_refresh_of_a_library_without_live_records_says_so(tmp_path: Path) -> None:
+    Library(tmp_path / "lib", create=True).close()
+    result = CliRunner().invoke(main, ["library", "refresh", "--library", str(tmp_path / "lib")])
+    assert result.exit_code == 0 and "nothing to refresh" in result.output

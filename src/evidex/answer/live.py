@@ -101,17 +101,9 @@ class LiveSearch:
     @classmethod
     def from_settings(cls, settings: Settings, mode: str | None = None) -> LiveSearch:
         """The live step as configured (EVIDEX_LIVE_SEARCH, EVIDEX_EUTILS_*), `mode` overriding."""
-        key = settings.eutils_api_key.get_secret_value() if settings.eutils_api_key else None
-        config = EutilsConfig(
-            base_url=settings.eutils_base_url,
-            tool=settings.eutils_tool,
-            email=settings.eutils_email,
-            api_key=key,
-            timeout=min(10.0, settings.live_search_timeout),
-        )
         return cls(
             mode or settings.live_search,
-            config,
+            eutils_config(settings),
             budget=settings.live_search_timeout,
             max_records=settings.live_search_max_records,
         )
@@ -197,19 +189,8 @@ class LiveSearch:
         self, library: Library, texts: list[str], outcome: LiveOutcome, fetched_at: str, query: str
     ) -> list[Document]:
         """Fetched records as Documents marked live, minus those the library already holds."""
-        parsed: list[Document] = []
-        with tempfile.TemporaryDirectory(prefix="evidex-live-") as folder:
-            for number, text in enumerate(texts, start=1):
-                path = Path(folder) / f"efetch-{number}.xml"
-                path.write_text(text, encoding="utf-8")
-                try:
-                    for item in load_pubmed(path):
-                        if isinstance(item, Rejected):
-                            outcome.rejected += 1
-                        else:
-                            parsed.append(item)
-                except SourceError:
-                    outcome.rejected += 1
+        parsed, rejected = parse_efetch(texts)
+        outcome.rejected += rejected
         outcome.fetched = [document.pmid or document.id for document in parsed]
         held = library.records.stored([document.id for document in parsed])
         outcome.held = len(held)
@@ -263,6 +244,38 @@ class LiveSearch:
                     headings.update(term for term in terms or () if isinstance(term, str))
             self._headings = sorted(headings)
         return self._headings
+
+
+def eutils_config(settings: Settings) -> EutilsConfig:
+    """The E-utilities client configuration from settings (EVIDEX_EUTILS_*)."""
+    key = settings.eutils_api_key.get_secret_value() if settings.eutils_api_key else None
+    return EutilsConfig(
+        base_url=settings.eutils_base_url,
+        tool=settings.eutils_tool,
+        email=settings.eutils_email,
+        api_key=key,
+        timeout=min(10.0, settings.live_search_timeout),
+    )
+
+
+def parse_efetch(texts: Sequence[str]) -> tuple[list[Document], int]:
+    """Documents of efetch PubMed XML responses, through the ordinary PubMed loader, and how many
+    records (or whole responses) could not be read."""
+    parsed: list[Document] = []
+    rejected = 0
+    with tempfile.TemporaryDirectory(prefix="evidex-live-") as folder:
+        for number, text in enumerate(texts, start=1):
+            path = Path(folder) / f"efetch-{number}.xml"
+            path.write_text(text, encoding="utf-8")
+            try:
+                for item in load_pubmed(path):
+                    if isinstance(item, Rejected):
+                        rejected += 1
+                    else:
+                        parsed.append(item)
+            except SourceError:
+                rejected += 1
+    return parsed, rejected
 
 
 def mark_live(library: Library, references: list[Reference]) -> None:

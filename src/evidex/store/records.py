@@ -150,6 +150,14 @@ class RecordStore:
         with self.engine.connect() as conn:
             return sorted(set(conn.scalars(query)) - current)
 
+    def pubmed_ids_from(self, source_prefix: str) -> dict[str, str]:
+        """PMID of each PubMed document whose recorded source starts with `source_prefix`, by id."""
+        query = select(documents.c.id, documents.c.pmid).where(
+            documents.c.source_file.like(source_prefix.replace("%", "") + "%"), documents.c.pmid.is_not(None)
+        )
+        with self.engine.connect() as conn:
+            return {row.id: str(row.pmid) for row in conn.execute(query)}
+
     def delete_documents(self, ids: Sequence[str]) -> list[int]:
         """Delete documents with their passages in one transaction; returns the removed passage ids
         (for the lexical index; vectors of passages that no longer exist are masked on load)."""
