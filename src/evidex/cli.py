@@ -216,8 +216,9 @@ def _embed(lib: Library, backend: str | None, as_json: bool, sentences: bool = F
     except (EmbedderUnavailable, VectorStoreError) as exc:
         raise click.ClickException(str(exc)) from exc
     result: dict[str, object] = {"model": embedder.name, "backend": embedder.backend}
-    jobs: list[tuple[str, int, Callable[[Callable[[int], None]], int]]] = [
+    jobs: list[tuple[str, str, int, Callable[[Callable[[int], None]], int]]] = [
         (
+            "embedded",
             "embedding passages",
             len(missing_passages(lib)),
             lambda advance: embed_missing(lib, embedder, advance),
@@ -226,12 +227,13 @@ def _embed(lib: Library, backend: str | None, as_json: bool, sentences: bool = F
     if sentences:
         jobs.append(
             (
+                "sentence_embedded",
                 "embedding sentences",
                 len(missing_sentence_passages(lib)),
                 lambda advance: embed_missing_sentences(lib, embedder, advance),
             )
         )
-    for label, total, job in jobs:
+    for key, label, total, job in jobs:
         progress = Progress(
             SpinnerColumn(),
             TextColumn(label),
@@ -245,8 +247,16 @@ def _embed(lib: Library, backend: str | None, as_json: bool, sentences: bool = F
         with progress:
             task = progress.add_task("embed", total=total)
             done = job(functools.partial(progress.advance, task))
-        result["sentence_embedded" if label == "embedding sentences" else "embedded"] = done
+        result[key] = done
     return result
+
+
+def _report_flags(flags: list[Any]) -> None:
+    """One line per article an ingest, a live search or a refresh sent back to review."""
+    for flag in flags:
+        err.print(
+            f"[yellow]article returned to review[/] {flag.article_id}: {escape('; '.join(flag.reasons))}"
+        )
 
 
 def _report_embedded(embedded: dict[str, object] | None, as_json: bool) -> None:
@@ -314,14 +324,8 @@ def ingest_command(
         changed = summary.added or summary.updated or summary.superseded
         flags = _recheck_articles(lib) if changed else []
     _report(summary, as_json)
-    for flag in flags:
-        err.print(
-            f"[yellow]article returned to review[/] {flag.article_id}: {escape('; '.join(flag.reasons))}"
-        )
-    if embedded and not as_json:
-        out.print(
-            f"{embedded['embedded']} passages embedded with {embedded['model']} ({embedded['backend']})"
-        )
+    _report_flags(flags)
+    _report_embedded(embedded, as_json)
 
 
 @main.group("library")
@@ -461,10 +465,7 @@ def refresh_command(timeout: float, library: Path | None, as_json: bool) -> None
         if outcome.missing:
             out.print(f"  not returned: {escape(', '.join(outcome.missing))}")
     _report_embedded(embedded, as_json)
-    for flag in flags:
-        err.print(
-            f"[yellow]article returned to review[/] {flag.article_id}: {escape('; '.join(flag.reasons))}"
-        )
+    _report_flags(flags)
 
 
 @library_group.command("stats")
@@ -738,10 +739,7 @@ def ask_command(
         thread.write_text(answer.analysis.model_dump_json(), encoding="utf-8")
         # records a live PubMed search added are new evidence for approved articles, as after an ingest
         flags = _recheck_articles(lib) if engine.live_added else []
-    for flag in flags:
-        err.print(
-            f"[yellow]article returned to review[/] {flag.article_id}: {escape('; '.join(flag.reasons))}"
-        )
+    _report_flags(flags)
     if fmt == "json":
         click.echo(render_json(answer))
     elif fmt == "md":

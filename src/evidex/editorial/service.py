@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from evidex.editorial.workflow import NEW_VERSION_FROM, RULES, Action, Status
@@ -210,35 +210,31 @@ class EditorialService:
             for r in rows
         ]
 
-    def signoffs(self, article_id: str, version: int | None = None) -> list[SignOff]:
+    def _signoff_rows(self, where: ColumnElement[bool]) -> list[tuple[str, SignOff]]:
+        """(article id, sign-off) for the sign-offs matching `where`, oldest first, with reviewer names."""
         query = (
             select(signoffs, users.c.username, users.c.display_name)
             .join(users, users.c.id == signoffs.c.reviewer_id)
-            .where(signoffs.c.article_id == article_id)
+            .where(where)
             .order_by(signoffs.c.id)
         )
-        if version is not None:
-            query = query.where(signoffs.c.version == version)
         with self.engine.connect() as conn:
             return [
-                SignOff(r.version, r.review_round, r.username, r.display_name, as_utc(r.at))
+                (r.article_id, SignOff(r.version, r.review_round, r.username, r.display_name, as_utc(r.at)))
                 for r in conn.execute(query)
             ]
 
+    def signoffs(self, article_id: str, version: int | None = None) -> list[SignOff]:
+        where = signoffs.c.article_id == article_id
+        if version is not None:
+            where = and_(where, signoffs.c.version == version)
+        return [signoff for _, signoff in self._signoff_rows(where)]
+
     def signoffs_by(self, username: str) -> dict[str, list[SignOff]]:
         """Every sign-off one reviewer gave, by article id, in one query (for the dashboard's queues)."""
-        query = (
-            select(signoffs, users.c.username, users.c.display_name)
-            .join(users, users.c.id == signoffs.c.reviewer_id)
-            .where(users.c.username == username)
-            .order_by(signoffs.c.id)
-        )
         found: dict[str, list[SignOff]] = {}
-        with self.engine.connect() as conn:
-            for r in conn.execute(query):
-                found.setdefault(r.article_id, []).append(
-                    SignOff(r.version, r.review_round, r.username, r.display_name, as_utc(r.at))
-                )
+        for article_id, signoff in self._signoff_rows(users.c.username == username):
+            found.setdefault(article_id, []).append(signoff)
         return found
 
     def comments(self, article_id: str, version: int | None = None) -> list[ClaimComment]:

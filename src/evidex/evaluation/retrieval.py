@@ -254,7 +254,7 @@ def _embed(library: Library, progress: EvalProgress | None, sentences: bool = Fa
     ]
     if sentences:
         jobs.append(("embed sentences", missing_sentence_passages, embed_missing_sentences))
-    embedded = 0
+    embedded: list[int] = []  # passages first, then (when asked) passages whose sentences were embedded
     for label, missing, embed in jobs:
         if progress:
             progress.start(label, len(missing(library)))
@@ -267,9 +267,8 @@ def _embed(library: Library, progress: EvalProgress | None, sentences: bool = Fa
         finally:
             if progress:
                 progress.end()
-        if embed is embed_missing:
-            embedded = done
-    return embedded
+        embedded.append(done)
+    return embedded[0]
 
 
 def run_retrieval_eval(

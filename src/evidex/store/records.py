@@ -153,7 +153,7 @@ class RecordStore:
     def pubmed_ids_from(self, source_prefix: str) -> dict[str, str]:
         """PMID of each PubMed document whose recorded source starts with `source_prefix`, by id."""
         query = select(documents.c.id, documents.c.pmid).where(
-            documents.c.source_file.like(source_prefix.replace("%", "") + "%"), documents.c.pmid.is_not(None)
+            documents.c.source_file.startswith(source_prefix, autoescape=True), documents.c.pmid.is_not(None)
         )
         with self.engine.connect() as conn:
             return {row.id: str(row.pmid) for row in conn.execute(query)}
