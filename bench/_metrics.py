@@ -16,6 +16,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+from scipy.optimize import minimize
+
 from evidex.evaluation.metrics import mean, percentile
 from evidex.evaluation.metrics import mrr_at_k as mrr_at
 from evidex.evaluation.metrics import ndcg_at_k as ndcg_at
@@ -84,3 +88,24 @@ def add_data_dir_argument(parser: argparse.ArgumentParser) -> None:
         default=Path(os.environ.get("EVIDEX_DATA_DIR", DEFAULT_DATA_DIR)),
         help="shared data folder holding corpus/ and eval/ (default: $EVIDEX_DATA_DIR or %(default)s)",
     )
+
+
+Array = npt.NDArray[np.float64]
+
+
+def fit_logistic(x: Array, y: Array, l2: float = 1e-3) -> Array:
+    """Weights (bias first) minimising mean log loss + l2·|w|² (bias not penalised)."""
+    design = np.hstack([np.ones((len(x), 1)), x])
+
+    def loss(w: Array) -> tuple[float, Array]:
+        z = design @ w
+        p = 1.0 / (1.0 + np.exp(-z))
+        eps = 1e-12
+        value = -np.mean(y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps)) + l2 * float(w[1:] @ w[1:])
+        grad = design.T @ (p - y) / len(y)
+        grad[1:] += 2 * l2 * w[1:]
+        return float(value), grad
+
+    result = minimize(loss, np.zeros(design.shape[1]), jac=True, method="L-BFGS-B")
+    weights: Array = result.x
+    return weights

@@ -38,9 +38,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from rank_bm25 import BM25Okapi
-from scipy.optimize import minimize
 
-from _metrics import add_data_dir_argument, machine, table
+from _metrics import add_data_dir_argument, fit_logistic, machine, table
 from evidex.answer.stance import stance, stance_score
 from evidex.answer.verify import ClaimVerifier, numbers_supported, numbers_with_units
 from evidex.ingest.text_utils import split_sentences
@@ -164,24 +163,6 @@ def build_pairs(
             pass
         pairs.append(Pair(claim_id, text, corpus[pick]["text"], "random", fit))
     return pairs
-
-
-def fit_logistic(x: Array, y: Array, l2: float = 1e-3) -> Array:
-    """Weights (bias first) minimising mean log loss + l2·|w|² (bias not penalised)."""
-    design = np.hstack([np.ones((len(x), 1)), x])
-
-    def loss(w: Array) -> tuple[float, Array]:
-        z = design @ w
-        p = 1.0 / (1.0 + np.exp(-z))
-        eps = 1e-12
-        value = -np.mean(y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps)) + l2 * float(w[1:] @ w[1:])
-        grad = design.T @ (p - y) / len(y)
-        grad[1:] += 2 * l2 * w[1:]
-        return float(value), grad
-
-    result = minimize(loss, np.zeros(design.shape[1]), jac=True, method="L-BFGS-B")
-    weights: Array = result.x
-    return weights
 
 
 def roc_auc(scores: Array, labels: Array) -> float:

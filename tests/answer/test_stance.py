@@ -34,6 +34,12 @@ CASES = [
         Stance.SUPPORTS,
     ),
     (
+        # two cues in one finding reinforce each other; they do not cancel out
+        "Metformin reduces HbA1c in type 2 diabetes.",
+        "Metformin did not reduce HbA1c in type 2 diabetes; the difference was not significant.",
+        Stance.REFUTES,
+    ),
+    (
         "Exercise improves depressive symptoms.",
         "Exercise worsened depressive symptoms in older adults.",
         Stance.REFUTES,

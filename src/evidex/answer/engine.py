@@ -23,8 +23,7 @@ from evidex.answer.llm_composer import MAX_PASSAGES, ComposerFailed, Composition
 from evidex.answer.llm_composer import compose as llm_compose
 from evidex.answer.predicates import copular_predicate, speaks_to
 from evidex.answer.select import Relevance, SelectedEvidence, select
-from evidex.answer.stance import stance_score
-from evidex.answer.verdict import Vote, decide
+from evidex.answer.verdict import Vote, decide, vote
 from evidex.answer.verify import ClaimVerifier
 from evidex.ingest.text_utils import split_sentences
 from evidex.llm.protocol import ChatModel
@@ -214,7 +213,7 @@ class AnswerEngine:
         verdict, strength = None, None
         if analysis.is_yes_no:
             votes = self._votes(analysis, evidence, relevance)
-            verdict, strength, _ = decide(votes)
+            verdict, strength, _ = decide(votes, analysis.claim or analysis.question)
         if not sections:
             page = self._insufficient(analysis, audience, verification)
             page.notes = self._llm_notes(composed)
@@ -343,20 +342,32 @@ class AnswerEngine:
     def _votes(
         analysis: QuestionAnalysis, evidence: list[SelectedEvidence], relevance: Relevance
     ) -> list[Vote]:
-        """Stances of the sentences that are about the claim: they name its subject, cover at least half
-        of the question's weighted terms and, for "Is X P?" claims, speak to P. Evidence about something
-        else does not vote."""
+        """Stances of the sentences of the passages that are about the claim; for "Is X P?" claims only
+        the sentences that speak to P. Evidence about something else does not vote.
+
+        A passage is about the claim when it names the question's subject, covers at least half of
+        its weighted terms, and either one of its sentences does both on its own or it holds every
+        specific word of the question. Why passages: an abstract names its subject once and states
+        its finding in another sentence ("The difference was not significant"), so a test of single
+        sentences left most answerable questions without a vote; why the extra condition: a passage
+        on IVIG for myasthenia covers most of "IVIG for HSV infection" without being about it."""
         claim = analysis.claim or analysis.question
         predicate = copular_predicate(claim)
         votes: list[Vote] = []
         for item in evidence:
-            for sentence in _sentences(item.hit.text):
-                share = relevance.coverage(sentence)
-                if share < VOTE_COVERAGE or not relevance.mentions_subject(sentence):
-                    continue
+            hit = item.hit
+            text = f"{hit.title} {hit.text}"
+            if relevance.coverage(text) < VOTE_COVERAGE or not relevance.mentions_subject(text):
+                continue
+            sentences = _sentences(hit.text)
+            if not relevance.has_specific_terms(text) and not any(
+                relevance.coverage(s) >= VOTE_COVERAGE and relevance.mentions_subject(s) for s in sentences
+            ):
+                continue
+            for sentence in sentences:
                 if predicate is not None and not speaks_to(predicate, sentence):
                     continue  # "Is X curable?" is decided only by sentences about curing X
-                votes.append(Vote(stance_score(claim, sentence), item.hit.kind, share, item.hit.document_id))
+                votes.append(vote(claim, sentence, hit.kind, relevance.coverage(sentence), hit.document_id))
         return votes
 
     @staticmethod

@@ -23,6 +23,8 @@ _LABEL = re.compile(r"^(?:[A-Z][A-Za-z /()&-]{2,40}|[A-Z ]{3,40}): (?=[A-Z0-9])"
 MAX_PER_SECTION = 4
 MAX_CLAIMS = 14
 MIN_CHARS, MAX_CHARS = 30, 450
+FINDING_COVERAGE = 0.5
+"""For yes/no questions, a sentence covering this share of the question's weighted terms is a finding."""
 
 _ROLE_BONUS = {
     Role.RECOMMENDATION: 1.0,
@@ -134,6 +136,9 @@ def candidates(
             share = relevance.coverage(sentence)
             sentence_roles = roles(sentence)
             role = next((r for r in sentence_roles if r in headings), None)
+            if role is None and analysis.is_yes_no and share >= FINDING_COVERAGE and Role.FINDING in headings:
+                # "The two groups did not differ in X": a result about the question, without a cue word
+                role = Role.FINDING
             if role is None:
                 continue
             if share == 0:  # a sentence that names nothing of the question is about something else

@@ -83,6 +83,14 @@ class Relevance:
         words = stems(text)
         return all(self._present(term, words) for term in required)
 
+    def has_specific_terms(self, text: str) -> bool:
+        """Whether `text` holds every specific word of the question (each in under 1 % of passages).
+
+        "IVIG for HSV infection" is about IVIG *and* HSV: a passage on IVIG for myasthenia covers
+        most of the question's weight but is not about it."""
+        words = stems(text)
+        return all(self._present(term, words) for term, w in self.weights.items() if w >= SPECIFIC_WEIGHT)
+
     def mentions_subject(self, text: str) -> bool:
         """Whether `text` names the question's first entity (the thing a yes/no question is about)."""
         if not self.subject:

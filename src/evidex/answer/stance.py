@@ -3,9 +3,12 @@
 Why rules: no NLI weights ship inside a PyPI wheel here, and in abstracts the stance is mostly carried
 by a few stable signals — negation ("did not", "failed to", "no significant"), null results ("no
 difference", "similar", "unchanged") and direction words (increase/decrease, improve/worsen,
-positively/negatively associated). Each signal flips the polarity once; a sentence that shares too
-few content terms with the claim is not about it and stays neutral. bench/verify_calibration.py
-measures it on SciFact SUPPORT vs CONTRADICT rationale sentences.
+positively/negatively associated). A negation in the claim flips the polarity once, and so does an
+evidence sentence that reports a negated or null finding — however many such cues it holds, since
+"did not reduce … the difference was not significant" says one thing twice; each opposing direction
+word flips it once more. A sentence that shares too few content terms with the claim is not about it
+and stays neutral. bench/verify_calibration.py measures it on SciFact SUPPORT vs CONTRADICT rationale
+sentences.
 """
 
 from __future__ import annotations
@@ -124,7 +127,7 @@ def overlap(claim: str, sentence: str) -> float:
 def _polarity(claim: str, sentence: str) -> tuple[int, int]:
     """(+1 agree / -1 disagree, number of cues seen) for a sentence about the claim."""
     c, s = signals(claim), signals(sentence, evidence=True)
-    flips = int(c.negated) + int(s.negated)
+    flips = int(c.negated) + int(s.negations + s.nulls > 0)
     for axis, sign in c.axes.items():
         other = s.axes[axis]
         if sign and other and sign != other:

@@ -3,10 +3,10 @@
 Two modes, reported side by side with the always-"yes" baseline (the majority class of both sets):
 
 - contexts: the question's own evidence is given (PubMedQA `contexts`, BioASQ gold `snippets`). The
-  question is analysed into the claim it tests; every sentence of the contexts votes with its stance
-  score on that claim (evidence kind OTHER, relevance = the share of the question's terms the sentence
-  covers), and `verdict.decide` turns the votes into yes / no / uncertain / insufficient. This
-  measures the verdict rule alone, without retrieval.
+  question is analysed into the claim it tests; every sentence of the contexts is evidence about it
+  (evidence kind OTHER), and `verdict.decide` turns them into yes / no / uncertain / insufficient.
+  This measures the verdict model alone, without retrieval. Its weights are fitted on BioASQ yes/no
+  (bench/verdict_calibration.py), so BioASQ figures in this mode are in-sample; PubMedQA is held out.
 - retrieval: `AnswerEngine.ask` on a library, the verdict read from the answer page. By default the
   library is a cached one built from the dataset's own corpus file only (never the user's library).
 
@@ -31,8 +31,7 @@ from rich.table import Table
 from evidex.answer.analysis import QuestionError, analyse
 from evidex.answer.engine import AnswerEngine
 from evidex.answer.select import Relevance
-from evidex.answer.stance import stance_score
-from evidex.answer.verdict import Vote, decide
+from evidex.answer.verdict import decide, vote
 from evidex.evaluation.metrics import percentile
 from evidex.evaluation.retrieval import EvalError, EvalProgress, _IngestReporter
 from evidex.ingest.runner import ingest
@@ -164,11 +163,11 @@ def context_verdict(question: str, contexts: list[str], document_id: str = "cont
     claim = analysis.claim or analysis.question
     relevance = Relevance(analysis.question, analysis.entities, None)
     votes = [
-        Vote(stance_score(claim, sentence), EvidenceKind.OTHER, relevance.coverage(sentence), document_id)
+        vote(claim, sentence, EvidenceKind.OTHER, relevance.coverage(sentence), document_id)
         for context in contexts
         for sentence in sentences(context)
     ]
-    verdict, _, _ = decide(votes)
+    verdict, _, _ = decide(votes, claim)
     return verdict
 
 
