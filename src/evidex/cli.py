@@ -1240,10 +1240,13 @@ def eval_citations_command(
 @_eval_preset_option
 @click.option(
     "--rule",
-    type=click.Choice(["phrase", "terms"]),
-    default="phrase",
+    type=click.Choice(["parts", "phrase", "terms"]),
+    default="parts",
     show_default=True,
-    help="Off-topic test: no entity matches as a phrase; terms: nor do all its words in one passage.",
+    help=(
+        "Off-topic test. phrase: no entity matches as a phrase; terms: nor do all its words in one "
+        "passage; parts: nor does any run of 2+ of its words, also for its synonyms."
+    ),
 )
 @click.option("--verbose", is_flag=True, help="Print the chosen questions and their entities.")
 @_json_option

@@ -66,6 +66,33 @@ CASES = [
         True,
         "Diabetes mellitus influences the efficacy of FDG-PET in the diagnosis of cervical cancer.",
     ),
+    # PubMedQA title-style questions: the yes/no part after a full stop, or a bare noun phrase
+    (
+        "Multidisciplinary breast cancer clinics. Do they work?",
+        T.YES_NO,
+        True,
+        "Multidisciplinary breast cancer clinics work.",
+    ),
+    (
+        "Aripiprazole: a new risk factor for pathological gambling?",
+        T.ETIOLOGY,
+        True,
+        "Aripiprazole is a new risk factor for pathological gambling.",
+    ),
+    (
+        "Rotator cuff tear--an occupational disease?",
+        T.YES_NO,
+        True,
+        "Rotator cuff tear is an occupational disease.",
+    ),
+    ("Shingles: symptoms and treatment?", T.DIAGNOSIS, False, None),
+    ("How do you fix dysphagia?", T.THERAPY, False, None),
+    (
+        "Where, in the body, would the Cobb-Stainsby excision arthroplasty be performed?",
+        T.DEFINITION,
+        False,
+        None,
+    ),
     # BioASQ (bioasq/dev.jsonl)
     ("Is Baloxavir effective for influenza?", T.THERAPY, True, "Baloxavir is effective for influenza."),
     ("What does the pembrolizumab companion diagnostic test assess?", T.DIAGNOSIS, False, None),
@@ -146,6 +173,11 @@ def test_ivig_question() -> None:
             ["first-line treatment", "hypertension", "pregnancy"],
         ),
         ("what type if medicine is pots chloride 10meq er cap pad", ["pots chloride", "10meq", "er cap pad"]),
+        # everyday verbs and text-speak say what is asked, not what it is about (HealthSearchQA)
+        ("How do you fix dysphagia?", ["dysphagia"]),
+        ("How do u catch norovirus?", ["norovirus"]),
+        ("What kill scabies instantly?", ["scabies"]),
+        ("How do I get rid of head lice?", ["head lice"]),
     ],
 )
 def test_entities(question: str, entities: list[str]) -> None:

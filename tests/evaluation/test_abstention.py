@@ -53,6 +53,11 @@ def test_selection_skips_topics_the_library_holds(tmp_path: Path) -> None:
         assert absent(library, ['odd "quoted" phrase'])
         assert not absent(library, ["older fractures"], rule="terms")
         assert absent(library, ["older fractures"], rule="phrase")
+        # "parts" (the default): a run of the entity's words, or a synonym, shows the topic is here
+        assert not absent(library, ["top tension headache remedies"])
+        assert absent(library, ["top tension headache remedies"], rule="terms")
+        assert not absent(library, ["acetylsalicylic acid"])  # the synonym "aspirin" is in a note
+        assert absent(library, ["acetylsalicylic acid"], rule="terms")
         chosen = select_off_topic(library, ON_TOPIC + OFF_TOPIC, limit=10)
         assert sorted(question for question, _ in chosen) == sorted(OFF_TOPIC)
         assert len(select_off_topic(library, ON_TOPIC + OFF_TOPIC, limit=1)) == 1

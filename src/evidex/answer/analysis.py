@@ -81,6 +81,7 @@ _TYPE_CUES: tuple[tuple[QuestionType, re.Pattern[str]], ...] = (
             r"\btreat|\btherap|\bmanag(?:e|ed|es|ing|ement)\b|\bfirst[- ]line\b"
             r"|\b(?:drugs?|medications?) for\b|\beffective for\b|\befficac|\bget rid of\b|\bcure\b"
             r"|\bremed(?:y|ies)\b|\brelie(?:f|ve)\b"
+            r"|\bhow (?:do|can|should) (?:you|i|we|u) (?:fix|heal|stop)\b"
         ),
     ),
     (
@@ -138,6 +139,7 @@ _VERBS = frozenset(
     return pass leave become seem appear look feel cost save lose gain reach achieve exceed
     fail succeed outweigh justify warrant vary tolerate absorb eliminate clear eradicate infect
     transmit express encode activate target decline drop rise fall shrink grow form dissolve
+    fix catch manage soothe calm cope deal beat avoid check tell know
     """.split()
 )
 
@@ -219,7 +221,7 @@ _PREDICATE_WORDS = frozenset(
     relevant sufficient adequate cost-effective present absent available responsible due prone
     susceptible sensitive specific predictive compatible ok okay alright independent dependent higher
     lower greater smaller larger longer shorter more less as not still always also often really
-    usually ever even only just already very too enough necessarily
+    usually ever even only just already very too enough necessarily super extremely so quite highly
     """.split()
 )
 _IRREGULAR_PARTICIPLES = frozenset(
@@ -243,7 +245,7 @@ _BOUNDARY = (
         please versus vs compared list describe explain name according recommended suggested
         preferred indicated associated related linked considered taken given much many long
         difference between mostly mainly commonly frequently typically primarily generally
-        preferentially
+        preferentially quickly instantly naturally permanently randomly u ur m im rid
         """.split()
     )
     | _PREPOSITIONS
@@ -344,17 +346,44 @@ def _question_type(text: str) -> QuestionType | None:
     return None
 
 
+_PART_BREAK = re.compile(r"(?:[:.,]\s+|\s*(?:--|—)\s*|\s-\s+)(?=\S)")
+_TITLE_BREAK = re.compile(r"(?::\s+|\s*(?:--|—)\s*)(?=\S)")
+_NOUN_PHRASE = "\x00is"
+"""Marks a clause that is a bare noun phrase: the claim is "<head> is <noun phrase>"."""
+_TOPIC_WORDS = frozenset(
+    "symptoms signs causes treatment treatments diagnosis prognosis prevention dose dosage dosing "
+    "side effects risks outlook overview and or its their".split()
+)
+_WH = re.compile(r"\b(?:what|which|who|whom|whose|where|when|why|how)\b", re.I)
+
+
 def _yes_no_clause(question: str) -> tuple[str, str] | None:
-    """(text before the clause, the clause) when the question or its part after a colon starts
-    with an auxiliary verb ("Double balloon enteroscopy: is it safe?"); None otherwise."""
+    """(text before the clause, the clause) when the question, or a part of it after a colon, full
+    stop, comma or dash, starts with an auxiliary verb ("Double balloon enteroscopy: is it safe?",
+    "Multidisciplinary breast cancer clinics. Do they work?"); None otherwise, and None for a
+    question that starts with a wh-word ("Where, in the body, is ghrelin secreted?").
+
+    A title-style question whose part after its last colon or dash is a noun phrase ("Aripiprazole: a
+    new risk factor for pathological gambling?") is yes/no too, unless that part only names topics
+    ("Shingles: symptoms and treatment?"); its clause comes back as "is <noun phrase>" with the
+    head as the text before it, so that the claim reads "Aripiprazole is a new risk factor ...".
+    """
+    if _WH.match(question):
+        return None
     candidates = [("", question)]
-    if ":" in question:
-        head, _, tail = question.rpartition(":")
-        candidates.append((head.strip(), tail.strip()))
+    candidates += [
+        (question[: m.start()].strip(), question[m.end() :].strip()) for m in _PART_BREAK.finditer(question)
+    ]
     for prefix, clause in candidates:
         first = clause.split()[0].lower().strip("\"'“”") if clause.split() else ""
         if first in AUXILIARIES or first in _NEGATED:
             return prefix, clause
+    titled = _TITLE_BREAK.split(question)
+    if len(titled) > 1 and question.rstrip().endswith("?") and not _WH.search(question):
+        head, clause = " ".join(titled[:-1]).strip(), titled[-1].strip()
+        words = {_norm(word) for word in clause.split()}
+        if len(words) >= 2 and not words <= _TOPIC_WORDS and query_terms(head):
+            return head, f"{_NOUN_PHRASE} {clause}"
     return None
 
 
@@ -407,6 +436,9 @@ def _claim(question: str) -> str | None:
     if found is None:
         return None
     prefix, clause = found
+    if clause.startswith(_NOUN_PHRASE):
+        phrase = re.sub(r"[\"“”]", "", clause[len(_NOUN_PHRASE) :]).strip().rstrip("?.! ").strip()
+        return _sentence([prefix, "is", phrase])
     clause = re.sub(r"[\"“”]", "", clause).strip().rstrip("?.! ").strip()
     words = clause.split()
     if len(words) < 2:

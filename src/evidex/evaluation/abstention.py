@@ -5,9 +5,13 @@ Selection rule (deterministic, stated in the output): the consumer questions of
 when `analyse` finds at least one key entity and no entity, searched as a quoted phrase in the
 library's lexical index (k = 1), matches any passage — the topic is absent from the library, not
 merely poorly covered. The first `limit` such questions are asked. Entities are noisy phrases
-("catch shingles virus"), so a phrase can be missing while its topic is present; the stricter rule
-"terms" also requires that no passage holds all the entity's content words at once. An answer
-abstains when its verdict is INSUFFICIENT or it has no claim at all (`Answer.insufficient`).
+("top 10 learning disabilities", "Q fever stand"), so a whole phrase can be missing while its topic
+is present. The default rule "parts" therefore also requires that no run of two or more of the
+entity's consecutive content words matches ("learning disabilities"), that no passage holds all its
+content words at once, and the same for its synonyms and other spellings ("haematoma" → "hematoma",
+"glandular fever" → "infectious mononucleosis"). "phrase" (the whole phrase only) and "terms"
+(phrase or all words) are the looser rules of earlier runs, kept for comparison. An answer abstains
+when its verdict is INSUFFICIENT or it has no claim at all (`Answer.insufficient`).
 """
 
 from __future__ import annotations
@@ -26,16 +30,24 @@ from evidex.answer.engine import AnswerEngine
 from evidex.evaluation.retrieval import EvalError, EvalProgress
 from evidex.models import Verdict
 from evidex.search.query import query_terms
+from evidex.search.synonyms import expand_query
 from evidex.store.library import Library
 
 SEED = 13
-RULES = ("phrase", "terms")
+RULES = ("parts", "phrase", "terms")
 SELECTION_RULE = (
     "healthsearchqa questions shuffled with seed {seed}; kept, in that order, when analyse() finds ≥ 1 "
     "key entity and every entity, searched as a quoted phrase in the library's lexical index (k=1), "
     "matches no passage{extra}; first {limit} kept"
 )
-_TERMS_RULE = " and no passage holds all of the entity's content words (AND query)"
+_EXTRA = {
+    "phrase": "",
+    "terms": " and no passage holds all of the entity's content words (AND query)",
+    "parts": (
+        ", nor does any run of two or more of its consecutive content words, nor do all its content words "
+        "in one passage (AND query), each also tried with the entity's synonyms and other spellings"
+    ),
+}
 
 
 def load_questions(path: Path) -> list[str]:
@@ -50,17 +62,34 @@ def phrase(entity: str) -> str:
     return '"' + entity.replace('"', '""') + '"'
 
 
+def _word_runs(terms: list[str]) -> list[str]:
+    """Every run of two or more consecutive terms, longest first: "top 10 learning disabilities" → …,
+    "learning disabilities"."""
+    return [
+        " ".join(terms[start : start + size])
+        for size in range(len(terms) - 1, 1, -1)
+        for start in range(len(terms) - size + 1)
+    ]
+
+
 def _queries(entity: str, rule: str) -> list[str]:
-    queries = [phrase(entity)]
-    terms = query_terms(entity)
-    if rule == "terms" and terms:
-        queries.append(" AND ".join(phrase(term) for term in terms))
-    return queries
+    """The FTS5 queries any of which, matching a passage, shows that `entity` is in the library."""
+    variants = [entity, *expand_query(entity, max_expansions=4)] if rule == "parts" else [entity]
+    queries: list[str] = []
+    for variant in variants:
+        queries.append(phrase(variant))
+        terms = query_terms(variant)
+        if rule == "parts":
+            queries.extend(phrase(run) for run in _word_runs(terms))
+        if rule in ("terms", "parts") and terms:
+            queries.append(" AND ".join(phrase(term) for term in terms))
+    return list(dict.fromkeys(queries))
 
 
-def absent(library: Library, entities: Sequence[str], rule: str = "phrase") -> bool:
+def absent(library: Library, entities: Sequence[str], rule: str = "parts") -> bool:
     """Whether no entity matches any passage of the library as a phrase (rule "terms": nor by all its
-    content words); False when one cannot be searched, as the question is then not provably off-topic."""
+    content words; rule "parts": nor by a run of its words, all its words, or any of that for a
+    synonym); False when one cannot be searched, as the question is then not provably off-topic."""
     if rule not in RULES:
         raise EvalError(f"unknown selection rule {rule!r}; choose {' or '.join(RULES)}")
     try:
@@ -72,7 +101,7 @@ def absent(library: Library, entities: Sequence[str], rule: str = "phrase") -> b
 
 
 def select_off_topic(
-    library: Library, questions: Iterable[str], limit: int, seed: int = SEED, rule: str = "phrase"
+    library: Library, questions: Iterable[str], limit: int, seed: int = SEED, rule: str = "parts"
 ) -> list[tuple[str, list[str]]]:
     """(question, entities) of the first `limit` questions, in seeded-shuffle order, whose every key
     entity is absent from the library."""
@@ -110,13 +139,12 @@ class AbstentionReport:
     cases: list[AbstentionCase] = field(default_factory=list)
     seed: int = SEED
     limit: int = 50
-    selection: str = "phrase"
+    selection: str = "parts"
     notes: list[str] = field(default_factory=list)
 
     @property
     def rule(self) -> str:
-        extra = _TERMS_RULE if self.selection == "terms" else ""
-        return SELECTION_RULE.format(seed=self.seed, limit=self.limit, extra=extra)
+        return SELECTION_RULE.format(seed=self.seed, limit=self.limit, extra=_EXTRA[self.selection])
 
     @property
     def abstention_rate(self) -> float:
@@ -166,7 +194,7 @@ def run_abstention_eval(
     limit: int = 50,
     preset: str = "default",
     seed: int = SEED,
-    rule: str = "phrase",
+    rule: str = "parts",
     progress: EvalProgress | None = None,
 ) -> AbstentionReport:
     """Ask the off-topic questions chosen by `select_off_topic`; each should come back insufficient."""
