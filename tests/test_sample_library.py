@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from evidex.answer.engine import AnswerEngine
 from evidex.ingest.runner import IngestSummary, ingest_sample
 from evidex.models import EvidenceKind
 from evidex.search.retriever import Retriever, SearchFilters
@@ -201,3 +202,22 @@ def test_cli_ask_on_the_sample_library(sample_library_path: Path) -> None:
 
     empty = evidex("ask", "  ", library=sample_library_path)
     assert empty.returncode == 2 and "Traceback" not in empty.stderr
+
+
+# Clinical yes/no questions whose answer the sample library states plainly (MedQuAD, CDC, NGC pages):
+# the whole engine, from analysis to the fitted verdict model, on real evidence.
+PLAIN_ANSWERS = [
+    ("Is MMR vaccine safe during pregnancy?", "no"),
+    ("Is honey safe for infants under 1 year?", "no"),
+    ("Is measles contagious?", "yes"),
+    ("Do statins reduce cardiovascular events?", "yes"),
+    ("Is hepatitis B vaccine recommended for infants?", "yes"),
+]
+
+
+@pytest.mark.parametrize(("question", "verdict"), PLAIN_ANSWERS)
+def test_plain_yes_no_answers(sample_library: Library, question: str, verdict: str) -> None:
+    answer = AnswerEngine(sample_library, "fast").ask(question)
+    assert answer.verdict is not None and answer.verdict.value == verdict
+    assert answer.strength is not None
+    assert all(claim.citations for section in answer.sections for claim in section.claims)
