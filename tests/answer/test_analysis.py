@@ -94,6 +94,30 @@ CASES = [
         None,
     ),
     # BioASQ (bioasq/dev.jsonl)
+    (
+        "Tocilizumab is an anti-TNF antibody, yes or no?",
+        T.YES_NO,
+        True,
+        "Tocilizumab is an anti-TNF antibody.",
+    ),
+    (
+        "Is there any association between suicide and autism in adolescents, yes or no?",
+        T.YES_NO,
+        True,
+        "There is association between suicide and autism in adolescents.",
+    ),
+    (
+        "As of Feb 2019, are major brain gangliosides a target for the treatment of Alzheimer's disease?",
+        T.THERAPY,
+        True,
+        "Major brain gangliosides are a target for the treatment of Alzheimer's disease.",
+    ),
+    (
+        "Does Eucommia ulmoides leaf extract ameliorates steatosis/fatty liver induced by high-fat diet?",
+        T.YES_NO,
+        True,
+        "Eucommia ulmoides leaf extract ameliorates steatosis/fatty liver induced by high-fat diet.",
+    ),
     ("Is Baloxavir effective for influenza?", T.THERAPY, True, "Baloxavir is effective for influenza."),
     ("What does the pembrolizumab companion diagnostic test assess?", T.DIAGNOSIS, False, None),
     ("Which member of the human mycobiota is associated to atherosclerosis?", T.ETIOLOGY, False, None),
@@ -178,6 +202,16 @@ def test_ivig_question() -> None:
         ("How do u catch norovirus?", ["norovirus"]),
         ("What kill scabies instantly?", ["scabies"]),
         ("How do I get rid of head lice?", ["head lice"]),
+        # "yes or no" and a dating preamble are not what a question is about
+        ("Is mumps contagious yes or no?", ["mumps"]),
+        (
+            "As of 2019, what type of cancer is commonly associated with ionizing radiation",
+            ["cancer", "ionizing radiation"],
+        ),
+        (
+            "Is TIAM1 favoring tumor progression in colorectal cancer (CRC)?",
+            ["TIAM1", "tumor progression", "colorectal cancer", "CRC"],
+        ),
     ],
 )
 def test_entities(question: str, entities: list[str]) -> None:

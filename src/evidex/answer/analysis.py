@@ -139,7 +139,7 @@ _VERBS = frozenset(
     return pass leave become seem appear look feel cost save lose gain reach achieve exceed
     fail succeed outweigh justify warrant vary tolerate absorb eliminate clear eradicate infect
     transmit express encode activate target decline drop rise fall shrink grow form dissolve
-    fix catch manage soothe calm cope deal beat avoid check tell know
+    fix catch manage soothe calm cope deal avoid tell know favor favour ameliorate
     """.split()
 )
 
@@ -209,6 +209,8 @@ VERB_FORMS: frozenset[str] = frozenset(
     for form in (verb, _third_person(verb), _past(verb), _ing(verb), verb + "ed", verb + "d")
     if not (form.endswith("ed") and len(verb) <= 2)
 ) | frozenset(_IRREGULAR_PAST.values())
+
+_THIRD_PERSON = frozenset(_third_person(verb) for verb in _VERBS)
 
 # Words that start the predicate of a be-question ("Is X | safe ...", "Are X | related to Y").
 _PREDICATE_WORDS = frozenset(
@@ -419,7 +421,7 @@ def _predicate_start(rest: list[str], aux: str) -> int:
                 or (word.endswith("ly") and len(word) > 4 and word not in _NOT_ADVERBS)
             ):
                 return index
-        elif word in _VERBS or word in {"be", "have"}:
+        elif word in _VERBS or word in _THIRD_PERSON or word in {"be", "have"}:
             return index
     return min(start, len(rest))
 
@@ -460,7 +462,7 @@ def _claim(question: str) -> str | None:
     if aux in {"does", "did", "do"}:
         if predicate:
             verb = predicate[0]
-            if aux == "does":
+            if aux == "does" and _norm(verb) not in _THIRD_PERSON:  # "Does X ameliorates Y?" happens
                 verb = _third_person(verb)
             elif aux == "did":
                 verb = _past(verb)
@@ -472,6 +474,25 @@ def _claim(question: str) -> str | None:
 def _sentence(words: list[str]) -> str:
     text = " ".join(words).strip()
     return text[:1].upper() + text[1:] + "."
+
+
+_AS_OF = re.compile(r"^as of [^,]{2,40},\s*", re.I)
+_YES_OR_NO = re.compile(r"[\s,;:-]*\(?\b(?:yes or no|true or false)\)?\s*[?.!]*\s*$", re.I)
+
+
+def _core(text: str) -> tuple[str, str | None]:
+    """The question without a dating preamble ("As of Feb 2019, …") or a trailing ", yes or no?", and,
+    when it was a statement followed by "yes or no?", that statement (BioASQ: "Tocilizumab is an
+    anti-TNF antibody, yes or no?" tests the claim "Tocilizumab is an anti-TNF antibody.")."""
+    core = _AS_OF.sub("", text)
+    core = core[:1].upper() + core[1:] if core != text else core
+    ending = _YES_OR_NO.search(core)
+    if ending is None or ending.start() == 0:
+        return core, None
+    stated = core[: ending.start()].strip()
+    if _yes_no_clause(stated + "?") is not None:
+        return stated + "?", None
+    return stated + "?", stated
 
 
 def _validate(question: str) -> str:
@@ -511,9 +532,10 @@ def analyse(question: str, previous: QuestionAnalysis | None = None) -> Question
     Raises QuestionError for empty, overlong, wordless or stopword-only questions.
     """
     text = _validate(question)
-    topical = _question_type(text)
-    yes_no = _yes_no_clause(text) is not None
-    if yes_no and topical is QuestionType.COMPARISON and re.search(r"\bor\b", text.lower()):
+    core, statement = _core(text)
+    topical = _question_type(core)
+    yes_no = statement is not None or _yes_no_clause(core) is not None
+    if yes_no and topical is QuestionType.COMPARISON and re.search(r"\bor\b", core.lower()):
         # "Is A or B better?" asks which, not whether.
         yes_no = False
     if topical is not None:
@@ -522,24 +544,27 @@ def analyse(question: str, previous: QuestionAnalysis | None = None) -> Question
         question_type = QuestionType.YES_NO
     elif previous is not None:
         question_type = previous.question_type
-    elif re.match(r"(?:what|which|who|whom|whose|where|when|how|list|name|describe)\b", text.lower()):
+    elif re.match(r"(?:what|which|who|whom|whose|where|when|how|list|name|describe)\b", core.lower()):
         question_type = QuestionType.DEFINITION
     else:
         question_type = QuestionType.THERAPY
-    entities = _entities(text)
-    search_query = text
+    entities = [entity for entity in _entities(core) if len(entity) > 1 or entity.isdigit()]
+    search_query = core
     if previous is not None:
         own = {entity.lower() for entity in entities}
         carried = [entity for entity in previous.entities if entity.lower() not in own]
         entities.extend(carried)
-        missing = [entity for entity in carried if entity.lower() not in text.lower()]
+        missing = [entity for entity in carried if entity.lower() not in core.lower()]
         if missing:
-            search_query = f"{text} {' '.join(missing)}"
+            search_query = f"{core} {' '.join(missing)}"
+    claim = None
+    if yes_no:
+        claim = _claim(core) or (_sentence(statement.split()) if statement else None)
     return QuestionAnalysis(
         question=text,
         question_type=question_type,
         is_yes_no=yes_no,
         entities=entities,
-        claim=_claim(text) if yes_no else None,
+        claim=claim,
         search_query=search_query,
     )
