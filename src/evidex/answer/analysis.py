@@ -247,7 +247,7 @@ _BOUNDARY = (
         please versus vs compared list describe explain name according recommended suggested
         preferred indicated associated related linked considered taken given much many long
         difference between mostly mainly commonly frequently typically primarily generally
-        preferentially quickly instantly naturally permanently randomly u ur m im rid
+        preferentially quickly instantly naturally permanently randomly u ur m im rid instead
         """.split()
     )
     | _PREPOSITIONS

@@ -121,12 +121,46 @@ class Candidate:
     evidence: SelectedEvidence
 
 
+_EXCLUDING = (
+    r"(?:allerg(?:y|ies|ic) to|hypersensitivity to|intoleran(?:t|ce) (?:of|to)|unresponsive to|"
+    r"refractory to|resistant to|resistance to|fail(?:ed|ure of|ure on|ing)|instead of|rather than|"
+    r"other than|alternatives? to|in place of|contraindications? to|unable to take|cannot take)"
+)
+
+
+def _mentions(sentence: str, subject: str) -> tuple[list[int], set[int]]:
+    """Where `subject` occurs in the sentence, and which of those places follow an excluding phrase."""
+    name = re.escape(subject.strip())
+    if not name:
+        return [], set()
+    mentions = [m.start() for m in re.finditer(rf"\b{name}\b", sentence, re.I)]
+    pattern = rf"\b{_EXCLUDING}\s+(?:the\s+|an?\s+)?(?:(?:first|initial|high-dose)\s+)?({name})\b"
+    excluded = {m.start(1) for m in re.finditer(pattern, sentence, re.I)}
+    return mentions, excluded
+
+
+def only_as_alternative(sentence: str, subject: str) -> bool:
+    """Whether every mention of `subject` in the sentence is as the thing excluded ("allergy to X",
+    "unresponsive to X", "instead of X"): such a sentence answers with something else, so on a page
+    about X it would put another drug's dose under X's question."""
+    mentions, excluded = _mentions(sentence, subject)
+    return bool(mentions) and all(start in excluded for start in mentions)
+
+
+def asks_for_alternatives(question: str, subject: str) -> bool:
+    """Whether the question itself names `subject` as excluded ("... if I am allergic to X?")."""
+    return bool(_mentions(question, subject)[1])
+
+
 def candidates(
     analysis: QuestionAnalysis, evidence: list[SelectedEvidence], audience: Audience, relevance: Relevance
 ) -> list[Candidate]:
     """Every usable sentence of the selected passages, scored, best first."""
     headings = headings_for(analysis.question_type)
     found: list[Candidate] = []
+    subject = analysis.entities[0] if analysis.entities else None
+    # "What can I take if I am allergic to penicillin?" asks for the alternatives: keep them
+    excluded_subject = subject if subject and not asks_for_alternatives(analysis.question, subject) else None
     for item in evidence:
         text = item.hit.text.replace("\n", " ")
         for start, end in split_sentences(text):
@@ -143,6 +177,8 @@ def candidates(
                 continue
             if share == 0:  # a sentence that names nothing of the question is about something else
                 continue
+            if excluded_subject is not None and only_as_alternative(sentence, excluded_subject):
+                continue  # "In the event of allergy to amoxicillin, azithromycin ...": not about amoxicillin
             kind_bonus = _KIND_BONUS.get(item.hit.kind, 0.0)
             if audience is Audience.PATIENT and item.hit.kind is EvidenceKind.CONSUMER_INFORMATION:
                 kind_bonus = 1.0  # patients: consumer information first
