@@ -87,6 +87,7 @@ CASES = [
     ),
     ("Shingles: symptoms and treatment?", T.DIAGNOSIS, False, None),
     ("How do you fix dysphagia?", T.THERAPY, False, None),
+    ("What can I take for an ear infection if I am allergic to amoxicillin?", T.THERAPY, False, None),
     (
         "Where, in the body, would the Cobb-Stainsby excision arthroplasty be performed?",
         T.DEFINITION,

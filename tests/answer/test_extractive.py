@@ -62,3 +62,9 @@ def test_only_as_alternative() -> None:
     )
     assert not only_as_alternative("Amoxicillin is the first choice for AOM.", "amoxicillin")
     assert not only_as_alternative("Azithromycin is an option.", "amoxicillin")
+
+
+def test_a_sentence_without_its_subject_is_not_a_claim() -> None:
+    text = OTITIS + " Should be considered if previous bad experience with amoxicillin."
+    texts = _texts("What is the dose of amoxicillin for acute otitis media in children?", text)
+    assert texts and not any(t.startswith("Should be considered") for t in texts)

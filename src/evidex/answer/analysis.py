@@ -82,6 +82,7 @@ _TYPE_CUES: tuple[tuple[QuestionType, re.Pattern[str]], ...] = (
             r"|\b(?:drugs?|medications?) for\b|\beffective for\b|\befficac|\bget rid of\b|\bcure\b"
             r"|\bremed(?:y|ies)\b|\brelie(?:f|ve)\b"
             r"|\bhow (?:do|can|should) (?:you|i|we|u) (?:fix|heal|stop)\b"
+            r"|\bwhat (?:can|should|could) (?:you|i|we|u|they) (?:take|use|give)\b"
         ),
     ),
     (

@@ -22,6 +22,10 @@ _LABEL = re.compile(r"^(?:[A-Z][A-Za-z /()&-]{2,40}|[A-Z ]{3,40}): (?=[A-Z0-9])"
 
 MAX_PER_SECTION = 4
 MAX_CLAIMS = 14
+# a table cell or list item without its subject ("Should be considered if ...") means nothing alone
+_FRAGMENT = re.compile(
+    r"^(?:should|may|might|can|could|must|will|would|is|are|was|were)\s+(?:be|not)\b", re.I
+)
 MIN_CHARS, MAX_CHARS = 30, 450
 FINDING_COVERAGE = 0.5
 """For yes/no questions, a sentence covering this share of the question's weighted terms is a finding."""
@@ -165,7 +169,11 @@ def candidates(
         text = item.hit.text.replace("\n", " ")
         for start, end in split_sentences(text):
             sentence = _LABEL.sub("", text[start:end].strip())
-            if not MIN_CHARS <= len(sentence) <= MAX_CHARS or sentence.endswith(":"):
+            if (
+                not MIN_CHARS <= len(sentence) <= MAX_CHARS
+                or sentence.endswith(":")
+                or _FRAGMENT.match(sentence)
+            ):
                 continue
             share = relevance.coverage(sentence)
             sentence_roles = roles(sentence)
