@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from evidex.ingest.runner import IngestSummary, ingest_sample
 from evidex.store.library import Library
+from openai_stub import Stub
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,3 +47,11 @@ def sample_library(sample_library_path: Path) -> Library:
     library = Library(sample_library_path)
     yield library  # type: ignore[misc]
     library.close()
+
+
+@pytest.fixture()
+def stub() -> Iterator[Stub]:
+    """An OpenAI-compatible stub server on 127.0.0.1 (tests/openai_stub.py), closed after the test."""
+    server = Stub()
+    yield server
+    server.close()

@@ -1163,6 +1163,27 @@ def eval_mirage_command(
         out.print(as_table(scores, name))
 
 
+def _citation_judge(settings: Settings, judge: str, judge_model: Path | None) -> Any:
+    """None for the verifier (run_citation_eval's default), else an LlmJudge on the chosen model."""
+    if judge != "llm":
+        if judge_model is not None:
+            raise click.UsageError("--judge-model goes with --judge llm")
+        return None
+    from evidex.evaluation.judges import LlmJudge
+    from evidex.llm.protocol import LLMError
+
+    if judge_model is None:
+        return LlmJudge(_chat_model(settings, "llm"), settings.llm_model)
+    if not judge_model.is_file():
+        raise click.UsageError(f"--judge-model {judge_model}: no such file; give the path of a GGUF model")
+    from evidex.llm.llamacpp_local import LocalLlamaClient
+
+    try:
+        return LlmJudge(LocalLlamaClient(judge_model), judge_model.name)
+    except LLMError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 @eval_group.command("citations")
 @click.option("--limit", type=click.IntRange(min=2), default=100, show_default=True, help="Questions asked.")
 @_library_option
@@ -1170,6 +1191,19 @@ def eval_mirage_command(
 @_eval_preset_option
 @click.option("--verbose", is_flag=True, help="List each question with its claim and support counts.")
 @_composer_option
+@click.option(
+    "--judge",
+    type=click.Choice(["verifier", "llm"]),
+    default="verifier",
+    show_default=True,
+    help="Who decides support: the engine's own verifier (fast, partly circular) or a language model.",
+)
+@click.option(
+    "--judge-model",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="GGUF file of the judge model (llama-cpp-python); default: the configured LLM (EVIDEX_LLM_*).",
+)
 @_json_option
 def eval_citations_command(
     limit: int,
@@ -1178,16 +1212,20 @@ def eval_citations_command(
     preset: str,
     verbose: bool,
     composer: str,
+    judge: str,
+    judge_model: Path | None,
     as_json: bool,
 ) -> None:
     """Citation recall and precision (ALCE-style) of answers from your library.
 
     Half the questions come from PubMedQA dev, half from BioASQ dev, drawn with a fixed seed; unsupported
-    claims are kept flagged so they count.
+    claims are kept flagged so they count. With --judge llm a language model, not the engine's own
+    verifier, decides whether each claim's cited passages support it.
 
     \b
     Example:
       evidex eval citations --limit 100
+      evidex eval citations --limit 100 --judge llm --judge-model qwen2.5-coder-1.5b-q4_k_m.gguf
     """
     from evidex.evaluation.citations import draw_questions, run_citation_eval
     from evidex.evaluation.retrieval import EvalError
@@ -1199,10 +1237,13 @@ def eval_citations_command(
     bar = _eval_bar()
     settings = _settings(library)
     llm = _chat_model(settings, composer)
+    judge_by = _citation_judge(settings, judge, judge_model)
     with _open(settings) as lib:
         try:
             with bar:
-                report = run_citation_eval(lib, questions, preset, progress=_EvalProgress(bar), llm=llm)
+                report = run_citation_eval(
+                    lib, questions, preset, progress=_EvalProgress(bar), llm=llm, judge=judge_by
+                )
         except (EvalError, LibraryError) as exc:
             raise click.ClickException(str(exc)) from exc
     if as_json:

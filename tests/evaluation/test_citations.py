@@ -17,6 +17,7 @@ from evidex.evaluation.citations import (
     judge_claim,
     run_citation_eval,
 )
+from evidex.evaluation.judges import VerifierJudge
 from evidex.evaluation.retrieval import EvalError
 from evidex.ingest.runner import ingest
 from evidex.models import Claim
@@ -79,7 +80,7 @@ def test_citation_quality_on_a_tiny_library(tiny_library: Library) -> None:
 
 
 def test_judge_claim_alce_precision() -> None:
-    verifier = ClaimVerifier(dense=False)
+    verifier = VerifierJudge(ClaimVerifier(dense=False))
     text = "Aspirin reduced tension headache pain within two hours compared with placebo."
     good = "Aspirin 1000 mg reduced tension headache pain within two hours compared with placebo."
     off = "Sleep hygiene advice alone had a small effect on insomnia severity."

@@ -8,10 +8,12 @@ Every claim of a page cites one or more passages. A judge decides whether passag
   it supports the claim alone, or the claim's other citations no longer support it without it (with
   one citation per claim this is simply "the cited passage supports the claim").
 
-The judge is `ClaimVerifier`, the model the answer engine itself uses to keep or drop claims; figures
-on kept claims are therefore partly circular. Pages are built with failed claims flagged, not
-dropped, so unsupported claims stay visible and are counted; the share flagged by the engine is
-reported beside the judge's figures, with the check that every claim cites at least one passage.
+The judge (evaluation/judges.py) is by default `ClaimVerifier`, the model the answer engine itself uses
+to keep or drop claims; figures on kept claims are therefore partly circular. `--judge llm` asks a
+language model instead, which shares nothing with the verifier. Pages are built with failed claims
+flagged, not dropped, so unsupported claims stay visible and are counted; the share flagged by the
+engine is reported beside the judge's figures, with the check that every claim cites at least one
+passage.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from rich.table import Table
 from evidex.answer.analysis import QuestionError
 from evidex.answer.engine import AnswerEngine
 from evidex.answer.verify import ClaimVerifier, is_extractive
+from evidex.evaluation.judges import VERIFIER_NOTE, Judge, JudgeError, VerifierJudge
 from evidex.evaluation.qa import load_bioasq_all, load_pubmedqa
 from evidex.evaluation.retrieval import EvalError, EvalProgress
 from evidex.llm.protocol import ChatModel
@@ -34,10 +37,7 @@ from evidex.models import Answer, Claim
 from evidex.store.library import Library
 
 SEED = 13
-JUDGE_NOTE = (
-    "judge = ClaimVerifier, the same model the answer engine uses to verify claims: figures on kept "
-    "claims are partly circular; read them with the share of claims the engine flagged"
-)
+JUDGE_NOTE = VERIFIER_NOTE
 
 
 def draw_questions(data_dir: Path, limit: int, seed: int = SEED) -> list[tuple[str, str]]:
@@ -53,14 +53,6 @@ def draw_questions(data_dir: Path, limit: int, seed: int = SEED) -> list[tuple[s
     ]
 
 
-def supports(verifier: ClaimVerifier, claim: str, passages: Sequence[str]) -> bool:
-    """The verifier's decision: support at or above its threshold and every number in the passages."""
-    if not passages:
-        return False
-    result = verifier.score(claim, list(passages))
-    return result.numbers_ok and result.support >= verifier.threshold
-
-
 @dataclass(frozen=True)
 class ClaimJudgement:
     """One claim: how many passages it cites, whether they support it, and which citations count."""
@@ -74,18 +66,18 @@ class ClaimJudgement:
     """The claim is copied word for word from a cited passage (the verifier then passes it outright)."""
 
 
-def judge_claim(verifier: ClaimVerifier, claim: Claim, passages: dict[int, str]) -> ClaimJudgement:
+def judge_claim(judge: Judge, claim: Claim, passages: dict[int, str]) -> ClaimJudgement:
     """ALCE recall and precision of one claim against the texts of its cited passages (by passage id)."""
     keys = claim.passage_ids or []
     cited = [passages.get(key, "") for key in keys]
-    supported = supports(verifier, claim.text, [text for text in cited if text])
+    supported = judge.supports(claim.text, [text for text in cited if text])
     precise = 0
     if supported:
         for index, text in enumerate(cited):
             if not text:
                 continue
             rest = [t for i, t in enumerate(cited) if i != index and t]
-            if supports(verifier, claim.text, [text]) or not supports(verifier, claim.text, rest):
+            if judge.supports(claim.text, [text]) or not judge.supports(claim.text, rest):
                 precise += 1
     return ClaimJudgement(
         text=claim.text,
@@ -106,9 +98,9 @@ class PageJudgement:
     error: str | None = None
 
 
-def judge_page(verifier: ClaimVerifier, answer: Answer) -> list[ClaimJudgement]:
+def judge_page(judge: Judge, answer: Answer) -> list[ClaimJudgement]:
     passages = {evidence.passage_id: evidence.text for evidence in answer.evidence}
-    return [judge_claim(verifier, claim, passages) for section in answer.sections for claim in section.claims]
+    return [judge_claim(judge, claim, passages) for section in answer.sections for claim in section.claims]
 
 
 @dataclass
@@ -120,6 +112,7 @@ class CitationReport:
     seed: int = SEED
     preset: str = "default"
     notes: list[str] = field(default_factory=list)
+    judge: str = JUDGE_NOTE
 
     @property
     def claims(self) -> list[ClaimJudgement]:
@@ -171,7 +164,7 @@ class CitationReport:
             "flagged_share": round(self.flagged_share, 4),
             "claims_without_citation": self.uncited_claims,
             "every_claim_cited": self.uncited_claims == 0,
-            "judge": JUDGE_NOTE,
+            "judge": self.judge,
             "notes": list(self.notes),
         }
 
@@ -179,7 +172,7 @@ class CitationReport:
         data = self.as_dict()
         table = Table(
             title=f"citation quality: {data['questions']} questions (seed {self.seed}) on {self.library}",
-            caption=JUDGE_NOTE,
+            caption=self.judge,
         )
         table.add_column("measure")
         table.add_column("value", justify="right")
@@ -204,11 +197,14 @@ def run_citation_eval(
     verifier: ClaimVerifier | None = None,
     progress: EvalProgress | None = None,
     llm: ChatModel | None = None,
+    judge: Judge | None = None,
 ) -> CitationReport:
-    """Answer each (source, question) with failed claims flagged and judge every claim's citations."""
+    """Answer each (source, question) with failed claims flagged and judge every claim's citations
+    (by default with the engine's own verifier; see evaluation/judges.py)."""
     if not questions:
         raise EvalError("no questions to evaluate")
     engine = AnswerEngine(library, preset, failed_claims="flag", verifier=verifier, llm=llm)
+    judge = judge or VerifierJudge(engine.verifier)
     pages: list[PageJudgement] = []
     if progress:
         progress.start("citations", len(questions))
@@ -220,7 +216,12 @@ def run_citation_eval(
                 pages.append(PageJudgement(question, source, insufficient=True, error=str(exc)))
             else:
                 page = PageJudgement(question, source, insufficient=answer.insufficient)
-                page.claims = judge_page(engine.verifier, answer)
+                try:
+                    page.claims = judge_page(judge, answer)
+                except JudgeError as exc:
+                    raise EvalError(
+                        f"{exc}; check the judge model (--judge-model) or run with --judge verifier"
+                    ) from exc
                 pages.append(page)
             if progress:
                 progress.advance(1)
@@ -228,4 +229,4 @@ def run_citation_eval(
         if progress:
             progress.end()
     notes = list(engine.retriever.notes)
-    return CitationReport(library=library.path, pages=pages, preset=preset, notes=notes)
+    return CitationReport(library=library.path, pages=pages, preset=preset, notes=notes, judge=judge.note)
