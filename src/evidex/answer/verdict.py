@@ -2,9 +2,10 @@
 
 Rule (stated in docs/architecture.md), in two steps:
 
-1. **Is there evidence about the question at all?** Only evidence about the claim votes (the engine
-   keeps the sentences of passages that name the question's subject and cover half its weighted
-   terms; given contexts vote whole). No vote → *insufficient evidence*.
+1. **Is there evidence about the question at all?** Only evidence about the claim votes: the engine
+   keeps the sentences of passages that name the question's subject, cover half its weighted terms,
+   and either have a sentence that does both or hold every specific word of the question
+   (AnswerEngine._votes); given contexts vote whole. No vote → *insufficient evidence*.
 2. **Yes or no?** A logistic model reads four cues from the voting sentences, each averaged with
    the evidence-kind weights below: finding negations per sentence ("did not",
    "no significant difference", "failed to"), the share of sentences about the claim whose stance
