@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import platform
 import time
@@ -109,3 +110,20 @@ def fit_logistic(x: Array, y: Array, l2: float = 1e-3) -> Array:
     result = minimize(loss, np.zeros(design.shape[1]), jac=True, method="L-BFGS-B")
     weights: Array = result.x
     return weights
+
+
+def load_scifact_claims(data_dir: Path) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """SciFact train claims with their evidence labels, and the corpus by document id."""
+    rows = [
+        json.loads(line)
+        for line in (data_dir / "eval" / "scifact" / "claims_with_evidence_train.jsonl").open(
+            encoding="utf-8"
+        )
+        if line.strip()
+    ]
+    corpus: dict[str, dict[str, Any]] = {}
+    for line in (data_dir / "corpus" / "scifact_corpus.jsonl").open(encoding="utf-8"):
+        if line.strip():
+            record = json.loads(line)
+            corpus[str(record["_id"])] = record
+    return rows, corpus

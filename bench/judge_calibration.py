@@ -23,7 +23,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from _metrics import add_data_dir_argument, machine, table
+from _metrics import add_data_dir_argument, load_scifact_claims, machine, table
 from evidex.answer.verify import ClaimVerifier
 from evidex.evaluation.judges import Judge, LlmJudge, VerifierJudge
 from evidex.llm.bundled import bundled_model_path
@@ -34,18 +34,7 @@ GROUPS = ("support", "contradict", "random")
 
 def pairs(data_dir: Path, count: int, seed: int = 5) -> list[tuple[str, str, str]]:
     """(claim, evidence, group) triples, shuffled with `seed`, the first `count`."""
-    rows = [
-        json.loads(line)
-        for line in (data_dir / "eval" / "scifact" / "claims_with_evidence_train.jsonl").open(
-            encoding="utf-8"
-        )
-        if line.strip()
-    ]
-    corpus: dict[str, dict[str, Any]] = {}
-    for line in (data_dir / "corpus" / "scifact_corpus.jsonl").open(encoding="utf-8"):
-        if line.strip():
-            record = json.loads(line)
-            corpus[str(record["_id"])] = record
+    rows, corpus = load_scifact_claims(data_dir)
     rng = random.Random(seed)
     ids = list(corpus)
     found: list[tuple[str, str, str]] = []

@@ -28,29 +28,19 @@ import numpy as np
 
 from _metrics import Array, add_data_dir_argument, fit_logistic, machine, table
 from evidex.answer import verdict
-from evidex.answer.analysis import QuestionError, analyse
 from evidex.answer.stance import signals
-from evidex.evaluation.qa import QaItem, load_bioasq_yesno, load_pubmedqa, sentences
+from evidex.evaluation.qa import QaItem, context_votes, load_bioasq_yesno, load_pubmedqa
 
 FOLDS = 10
 
 
-def claim_of(question: str) -> str:
-    """The claim a yes/no question tests, or the question itself when it cannot be analysed."""
-    try:
-        analysis = analyse(question)
-    except QuestionError:
-        return question
-    return analysis.claim or analysis.question
-
-
 def feature_rows(items: list[QaItem]) -> tuple[Array, list[bool]]:
-    """Feature matrix (one row per question) and whether each question's claim is negated."""
+    """Feature matrix (one row per question, from the votes `evidex eval qa --mode contexts` counts)
+    and whether each question's claim is negated."""
     rows: list[tuple[float, ...]] = []
     negated: list[bool] = []
     for item in items:
-        claim = claim_of(item.question)
-        votes = [verdict.vote(claim, s) for context in item.contexts for s in sentences(context)]
+        claim, votes = context_votes(item.question, item.contexts, item.id)
         rows.append(verdict.features(claim, votes))
         negated.append(signals(claim).negated)
     return np.array(rows, dtype=np.float64), negated

@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 from rank_bm25 import BM25Okapi
 
-from _metrics import add_data_dir_argument, fit_logistic, machine, table
+from _metrics import add_data_dir_argument, fit_logistic, load_scifact_claims, machine, table
 from evidex.answer.stance import stance, stance_score
 from evidex.answer.verify import ClaimVerifier, numbers_supported, numbers_with_units
 from evidex.ingest.text_utils import split_sentences
@@ -108,22 +108,6 @@ def in_fit_split(claim_id: str) -> bool:
 
 def tokens(text: str) -> list[str]:
     return [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
-
-
-def load(data_dir: Path) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
-    rows = [
-        json.loads(line)
-        for line in (data_dir / "eval" / "scifact" / "claims_with_evidence_train.jsonl").open(
-            encoding="utf-8"
-        )
-        if line.strip()
-    ]
-    corpus: dict[str, dict[str, Any]] = {}
-    for line in (data_dir / "corpus" / "scifact_corpus.jsonl").open(encoding="utf-8"):
-        if line.strip():
-            record = json.loads(line)
-            corpus[str(record["_id"])] = record
-    return rows, corpus
 
 
 def build_pairs(
@@ -491,7 +475,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     args = parser.parse_args(argv)
 
-    rows, corpus = load(args.data_dir)
+    rows, corpus = load_scifact_claims(args.data_dir)
     embedder = CachedEmbedder(None if args.no_cache else args.cache)
     pairs = build_pairs(rows, corpus, args.limit)
     result: dict[str, Any] = {"machine": machine()}

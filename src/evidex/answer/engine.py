@@ -359,15 +359,15 @@ class AnswerEngine:
             text = f"{hit.title} {hit.text}"
             if relevance.coverage(text) < VOTE_COVERAGE or not relevance.mentions_subject(text):
                 continue
-            sentences = _sentences(hit.text)
+            shares = [(sentence, relevance.coverage(sentence)) for sentence in _sentences(hit.text)]
             if not relevance.has_specific_terms(text) and not any(
-                relevance.coverage(s) >= VOTE_COVERAGE and relevance.mentions_subject(s) for s in sentences
+                share >= VOTE_COVERAGE and relevance.mentions_subject(sentence) for sentence, share in shares
             ):
                 continue
-            for sentence in sentences:
+            for sentence, share in shares:
                 if predicate is not None and not speaks_to(predicate, sentence):
                     continue  # "Is X curable?" is decided only by sentences about curing X
-                votes.append(vote(claim, sentence, hit.kind, relevance.coverage(sentence), hit.document_id))
+                votes.append(vote(claim, sentence, hit.kind, share, hit.document_id))
         return votes
 
     @staticmethod

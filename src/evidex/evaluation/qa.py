@@ -31,7 +31,7 @@ from rich.table import Table
 from evidex.answer.analysis import QuestionError, analyse
 from evidex.answer.engine import AnswerEngine
 from evidex.answer.select import Relevance
-from evidex.answer.verdict import decide, vote
+from evidex.answer.verdict import Vote, decide, vote
 from evidex.evaluation.metrics import percentile
 from evidex.evaluation.retrieval import EvalError, EvalProgress, _IngestReporter
 from evidex.ingest.runner import ingest
@@ -157,8 +157,8 @@ def sentences(text: str) -> list[str]:
     return [flat[start:end] for start, end in split_sentences(flat)]
 
 
-def context_verdict(question: str, contexts: list[str], document_id: str = "context") -> Verdict:
-    """The verdict rule on given contexts: every sentence votes on the question's claim."""
+def context_votes(question: str, contexts: list[str], document_id: str = "context") -> tuple[str, list[Vote]]:
+    """The claim `question` tests and the vote of every sentence of the given contexts on it."""
     analysis = analyse(question)
     claim = analysis.claim or analysis.question
     relevance = Relevance(analysis.question, analysis.entities, None)
@@ -167,6 +167,12 @@ def context_verdict(question: str, contexts: list[str], document_id: str = "cont
         for context in contexts
         for sentence in sentences(context)
     ]
+    return claim, votes
+
+
+def context_verdict(question: str, contexts: list[str], document_id: str = "context") -> Verdict:
+    """The verdict rule on given contexts: every sentence votes on the question's claim."""
+    claim, votes = context_votes(question, contexts, document_id)
     verdict, _, _ = decide(votes, claim)
     return verdict
 
